@@ -1,0 +1,42 @@
+package dev.apalis.backend;
+
+import java.util.List;
+import java.util.Optional;
+
+import dev.apalis.task.Task;
+import dev.apalis.task.TaskId;
+
+/**
+ * Look-ups and corrections for operators: counts, one task, retrying a killed task and cancelling a
+ * pending one.
+ */
+public interface TaskInspector {
+
+    /**
+     * Finds a task by id.
+     * @param id the id
+     * @return the task, or empty if it does not exist (or was pruned)
+     */
+    Optional<Task> find(TaskId id);
+
+    /**
+     * Counts tasks by queue and status, one row per queue and status that has tasks.
+     * @return the counts
+     */
+    List<QueueCount> countByQueueAndStatus();
+
+    /**
+     * Puts a killed task back in its queue to run now, with its attempt count reset.
+     * @param id the task
+     * @return {@code true} if it was killed and is now pending, {@code false} otherwise
+     */
+    boolean retry(TaskId id);
+
+    /**
+     * Kills a task that waits (pending or failed) so that it never runs.
+     * @param id the task
+     * @return {@code true} if it was waiting and is now killed, {@code false} otherwise (running,
+     * finished or unknown)
+     */
+    boolean cancel(TaskId id);
+}

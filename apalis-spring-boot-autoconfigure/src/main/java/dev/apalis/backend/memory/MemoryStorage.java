@@ -1,0 +1,395 @@
+package dev.apalis.backend.memory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.apalis.backend.Backend;
+import dev.apalis.backend.Completion;
+import dev.apalis.backend.QueueCount;
+import dev.apalis.backend.WorkerRegistration;
+import dev.apalis.task.NewTask;
+import dev.apalis.task.Task;
+import dev.apalis.task.TaskId;
+import dev.apalis.task.TaskOptions;
+import dev.apalis.task.TaskStatus;
+
+/**
+ * A {@link Backend} that keeps tasks in this JVM's memory: for tests, and for applications that
+ * have no database and can afford to lose tasks. <strong>Everything is lost when the JVM stops</strong>:
+ * pending tasks, retries and history. Use {@code PostgresStorage} for durable tasks.
+ * <p>
+ * It is otherwise a faithful backend: delays, priorities, persisted attempts and retry times, unique
+ * keys, claims guarded by heart-beats (a worker whose heart-beat is older than the orphan threshold
+ * loses its tasks back to the queue), and look-ups. Finished tasks are kept for inspection up to a
+ * bound ({@value #DEFAULT_FINISHED_TASKS_KEPT} by default), the oldest dropped first. Thread-safe:
+ * every operation takes one lock, and no operation blocks on anything else.
+ */
+public final class MemoryStorage implements Backend {
+
+    public static final int DEFAULT_FINISHED_TASKS_KEPT = 10_000;
+
+    public static final Duration DEFAULT_ORPHAN_THRESHOLD = Duration.ofSeconds(30);
+
+    private static final Comparator<Task> CLAIM_ORDER = Comparator.comparingInt(Task::priority)
+        .thenComparing(Task::runAt)
+        .thenComparing(Task::id);
+
+    private static final Comparator<Task> RUN_AT_ORDER = Comparator.comparing(Task::runAt).thenComparing(Task::id);
+
+    private final Object lock = new Object();
+
+    private final Clock clock;
+
+    private final Duration orphanThreshold;
+
+    private final int finishedTasksKept;
+
+    private final Map<TaskId, Task> tasks = new HashMap<>();
+
+    private final Map<TaskId, String> owners = new HashMap<>();
+
+    private final Map<String, QueueState> queues = new HashMap<>();
+
+    private final Map<String, String> uniqueKeys = new HashMap<>();
+
+    private final Map<String, Instant> heartbeats = new HashMap<>();
+
+    private final Deque<TaskId> finished = new ArrayDeque<>();
+
+    private final Map<String, List<Runnable>> subscribers = new HashMap<>();
+
+    /** A storage with the system clock, a 30 s orphan threshold and 10,000 finished tasks kept. */
+    public MemoryStorage() {
+        this(Clock.systemUTC(), DEFAULT_ORPHAN_THRESHOLD, DEFAULT_FINISHED_TASKS_KEPT);
+    }
+
+    /**
+     * A storage with its own settings.
+     * @param clock the clock that decides what is due
+     * @param orphanThreshold how old a worker's last heart-beat may be before its tasks go back to the queue
+     * @param finishedTasksKept how many done or killed tasks to keep for look-ups
+     */
+    public MemoryStorage(Clock clock, Duration orphanThreshold, int finishedTasksKept) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.orphanThreshold = Objects.requireNonNull(orphanThreshold, "orphanThreshold");
+        if (finishedTasksKept < 0) {
+            throw new IllegalArgumentException("finishedTasksKept must be 0 or more, was " + finishedTasksKept);
+        }
+        this.finishedTasksKept = finishedTasksKept;
+    }
+
+    // ---------------------------------------------------------------- pushing
+
+    @Override
+    public TaskId push(NewTask task) {
+        return pushAll(List.of(task)).get(0);
+    }
+
+    @Override
+    public List<TaskId> pushAll(List<NewTask> newTasks) {
+        List<TaskId> ids = new ArrayList<>(newTasks.size());
+        List<Runnable> toNotify = new ArrayList<>();
+        synchronized (lock) {
+            Instant now = clock.instant();
+            for (NewTask newTask : newTasks) {
+                TaskOptions options = newTask.options();
+                String uniqueKey = (options.uniqueKey() != null) ? newTask.queue() + "\u0000" + options.uniqueKey() : null;
+                if (uniqueKey != null && uniqueKeys.containsKey(uniqueKey)) {
+                    ids.add(TaskId.parse(uniqueKeys.get(uniqueKey)));
+                    continue;
+                }
+                Task task = new Task(TaskId.next(), newTask.queue(), newTask.payload(), TaskStatus.PENDING, 0,
+                        options.maxAttempts(), options.priority(), options.firstRunAt(now), null, options.uniqueKey(),
+                        options.metadata(), now, null);
+                tasks.put(task.id(), task);
+                if (uniqueKey != null) {
+                    uniqueKeys.put(uniqueKey, task.id().toString());
+                }
+                queue(task.queue()).add(task, now);
+                ids.add(task.id());
+                toNotify.addAll(subscribers.getOrDefault(task.queue(), List.of()));
+            }
+        }
+        toNotify.stream().distinct().forEach(Runnable::run);
+        return ids;
+    }
+
+    // ---------------------------------------------------------------- workers
+
+    @Override
+    public void register(WorkerRegistration worker) {
+        synchronized (lock) {
+            heartbeats.put(worker.workerId(), clock.instant());
+        }
+    }
+
+    @Override
+    public void heartbeat(String workerId) {
+        synchronized (lock) {
+            Instant now = clock.instant();
+            heartbeats.put(workerId, now);
+            rescueOrphans(now);
+        }
+    }
+
+    @Override
+    public void deregister(String workerId) {
+        synchronized (lock) {
+            heartbeats.remove(workerId);
+        }
+    }
+
+    private void rescueOrphans(Instant now) {
+        Instant staleBefore = now.minus(orphanThreshold);
+        List<TaskId> orphans = new ArrayList<>();
+        owners.forEach((id, owner) -> {
+            Instant last = heartbeats.get(owner);
+            if (last == null || last.isBefore(staleBefore)) {
+                orphans.add(id);
+            }
+        });
+        for (TaskId id : orphans) {
+            Task task = tasks.get(id);
+            owners.remove(id);
+            Task rescued = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING, task.attempts(),
+                    task.maxAttempts(), task.priority(), now, task.lastError(), task.uniqueKey(), task.metadata(),
+                    task.createdAt(), null);
+            tasks.put(id, rescued);
+            queue(task.queue()).add(rescued, now);
+        }
+    }
+
+    // ---------------------------------------------------------------- claiming and completing
+
+    @Override
+    public List<Task> claim(String queue, String workerId, int max) {
+        synchronized (lock) {
+            QueueState state = queues.get(queue);
+            if (state == null || max <= 0) {
+                return List.of();
+            }
+            Instant now = clock.instant();
+            state.promoteDue(now);
+            List<Task> claimed = new ArrayList<>(Math.min(max, state.ready.size()));
+            while (claimed.size() < max && !state.ready.isEmpty()) {
+                Task task = state.ready.pollFirst();
+                Task running = new Task(task.id(), task.queue(), task.payload(), TaskStatus.RUNNING, task.attempts() + 1,
+                        task.maxAttempts(), task.priority(), task.runAt(), task.lastError(), task.uniqueKey(),
+                        task.metadata(), task.createdAt(), null);
+                tasks.put(task.id(), running);
+                owners.put(task.id(), workerId);
+                claimed.add(running);
+            }
+            return claimed;
+        }
+    }
+
+    @Override
+    public void complete(String workerId, Collection<Completion> completions) {
+        synchronized (lock) {
+            Instant now = clock.instant();
+            for (Completion completion : completions) {
+                TaskId id = completion.taskId();
+                if (!workerId.equals(owners.get(id))) {
+                    continue;
+                }
+                owners.remove(id);
+                Task task = tasks.get(id);
+                if (completion instanceof Completion.Done) {
+                    finish(task, TaskStatus.DONE, task.lastError(), now);
+                }
+                else if (completion instanceof Completion.Kill kill) {
+                    finish(task, TaskStatus.KILLED, kill.error(), now);
+                }
+                else if (completion instanceof Completion.Retry retry) {
+                    Task failed = new Task(id, task.queue(), task.payload(), TaskStatus.FAILED, task.attempts(),
+                            task.maxAttempts(), task.priority(), retry.runAt(), retry.error(), task.uniqueKey(),
+                            task.metadata(), task.createdAt(), null);
+                    tasks.put(id, failed);
+                    queue(task.queue()).add(failed, now);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void release(String workerId, Collection<TaskId> ids) {
+        List<Runnable> toNotify = new ArrayList<>();
+        synchronized (lock) {
+            Instant now = clock.instant();
+            for (TaskId id : ids) {
+                if (!workerId.equals(owners.get(id))) {
+                    continue;
+                }
+                owners.remove(id);
+                Task task = tasks.get(id);
+                Task pending = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING,
+                        Math.max(0, task.attempts() - 1), task.maxAttempts(), task.priority(), task.runAt(),
+                        task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(), null);
+                tasks.put(id, pending);
+                queue(task.queue()).add(pending, now);
+                toNotify.addAll(subscribers.getOrDefault(task.queue(), List.of()));
+            }
+        }
+        toNotify.stream().distinct().forEach(Runnable::run);
+    }
+
+    @Override
+    public Optional<Instant> nextRunAt(String queue) {
+        synchronized (lock) {
+            QueueState state = queues.get(queue);
+            if (state == null) {
+                return Optional.empty();
+            }
+            state.promoteDue(clock.instant());
+            return state.delayed.isEmpty() ? Optional.empty() : Optional.of(state.delayed.first().runAt());
+        }
+    }
+
+    @Override
+    public Subscription subscribe(String queue, Runnable listener) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (lock) {
+            subscribers.computeIfAbsent(queue, key -> new CopyOnWriteArrayList<>()).add(listener);
+        }
+        return () -> {
+            synchronized (lock) {
+                List<Runnable> list = subscribers.get(queue);
+                if (list != null) {
+                    list.remove(listener);
+                }
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            subscribers.clear();
+        }
+    }
+
+    // ---------------------------------------------------------------- operators
+
+    @Override
+    public Optional<Task> find(TaskId id) {
+        synchronized (lock) {
+            return Optional.ofNullable(tasks.get(id));
+        }
+    }
+
+    @Override
+    public List<QueueCount> countByQueueAndStatus() {
+        synchronized (lock) {
+            Map<String, Map<TaskStatus, Long>> counts = new TreeMap<>();
+            for (Task task : tasks.values()) {
+                counts.computeIfAbsent(task.queue(), key -> new TreeMap<>()).merge(task.status(), 1L, Long::sum);
+            }
+            List<QueueCount> result = new ArrayList<>();
+            counts.forEach((queue, byStatus) -> byStatus
+                .forEach((status, count) -> result.add(new QueueCount(queue, status, count))));
+            return result;
+        }
+    }
+
+    @Override
+    public boolean retry(TaskId id) {
+        List<Runnable> toNotify;
+        synchronized (lock) {
+            Task task = tasks.get(id);
+            if (task == null || task.status() != TaskStatus.KILLED) {
+                return false;
+            }
+            Instant now = clock.instant();
+            String uniqueKey = (task.uniqueKey() != null) ? task.queue() + "\u0000" + task.uniqueKey() : null;
+            if (uniqueKey != null && uniqueKeys.containsKey(uniqueKey)) {
+                return false;
+            }
+            finished.remove(id);
+            Task pending = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING, 0, task.maxAttempts(),
+                    task.priority(), now, task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(), null);
+            tasks.put(id, pending);
+            if (uniqueKey != null) {
+                uniqueKeys.put(uniqueKey, id.toString());
+            }
+            queue(task.queue()).add(pending, now);
+            toNotify = List.copyOf(subscribers.getOrDefault(task.queue(), List.of()));
+        }
+        toNotify.forEach(Runnable::run);
+        return true;
+    }
+
+    @Override
+    public boolean cancel(TaskId id) {
+        synchronized (lock) {
+            Task task = tasks.get(id);
+            if (task == null || (task.status() != TaskStatus.PENDING && task.status() != TaskStatus.FAILED)) {
+                return false;
+            }
+            queue(task.queue()).remove(task);
+            finish(task, TaskStatus.KILLED, "Cancelled by an operator", clock.instant());
+            return true;
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void finish(Task task, TaskStatus status, String error, Instant now) {
+        Task done = new Task(task.id(), task.queue(), task.payload(), status, task.attempts(), task.maxAttempts(),
+                task.priority(), task.runAt(), error, task.uniqueKey(), task.metadata(), task.createdAt(), now);
+        tasks.put(task.id(), done);
+        if (task.uniqueKey() != null) {
+            uniqueKeys.remove(task.queue() + "\u0000" + task.uniqueKey(), task.id().toString());
+        }
+        finished.addLast(task.id());
+        while (finished.size() > finishedTasksKept) {
+            tasks.remove(finished.pollFirst());
+        }
+    }
+
+    private QueueState queue(String name) {
+        return queues.computeIfAbsent(name, key -> new QueueState());
+    }
+
+    /** The waiting tasks of one queue: those due, in claim order, and those waiting for their run time. */
+    private static final class QueueState {
+
+        final TreeSet<Task> ready = new TreeSet<>(CLAIM_ORDER);
+
+        final TreeSet<Task> delayed = new TreeSet<>(RUN_AT_ORDER);
+
+        void add(Task task, Instant now) {
+            if (task.runAt().isAfter(now)) {
+                delayed.add(task);
+            }
+            else {
+                ready.add(task);
+            }
+        }
+
+        void remove(Task task) {
+            ready.remove(task);
+            delayed.remove(task);
+        }
+
+        void promoteDue(Instant now) {
+            while (!delayed.isEmpty() && !delayed.first().runAt().isAfter(now)) {
+                ready.add(delayed.pollFirst());
+            }
+        }
+    }
+}

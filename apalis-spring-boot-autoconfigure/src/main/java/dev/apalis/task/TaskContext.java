@@ -1,0 +1,45 @@
+package dev.apalis.task;
+
+import java.util.Map;
+
+import dev.apalis.worker.WorkerContext;
+
+/**
+ * What a handler knows about the task it runs: its id, queue, attempt and metadata, the worker that
+ * runs it (to pause or stop it), and the shared data the worker was built with.
+ */
+public interface TaskContext {
+
+    TaskId taskId();
+
+    String queue();
+
+    /**
+     * The attempt this run is, starting at 1.
+     * @return the attempt number
+     */
+    int attempt();
+
+    /**
+     * The attempts this task may take in all.
+     * @return the maximum number of attempts
+     */
+    int maxAttempts();
+
+    Map<String, String> metadata();
+
+    /**
+     * The worker that runs this task; {@code worker().stop()} stops it gracefully once this task is done.
+     * @return the worker's context
+     */
+    WorkerContext worker();
+
+    /**
+     * Shared data registered with {@code WorkerBuilder.data(..)}.
+     * @param type the type of the data
+     * @param <T> the type of the data
+     * @return the registered instance
+     * @throws IllegalStateException if none of that type was registered
+     */
+    <T> T data(Class<T> type);
+}

@@ -1,0 +1,5 @@
+/**
+ * The task model: ids, statuses, push options, the context a handler gets, payload codecs, and the
+ * exceptions through which a handler steers retries.
+ */
+package dev.apalis.task;

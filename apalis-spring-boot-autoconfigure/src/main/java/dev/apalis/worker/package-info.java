@@ -1,0 +1,5 @@
+/**
+ * Workers: how tasks are claimed, run, retried, rate-limited, timed out and reported, how a worker
+ * is started, paused and stopped, and the events it emits.
+ */
+package dev.apalis.worker;

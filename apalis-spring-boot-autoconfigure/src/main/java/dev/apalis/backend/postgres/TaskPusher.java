@@ -25,8 +25,9 @@ import dev.apalis.task.TaskOptions;
  * Inserts tasks: a whole batch in one statement (rows as array parameters), which also sends one
  * NOTIFY per queue. Tasks with a unique key that an unfinished task of the same queue already holds
  * are skipped by {@code ON CONFLICT ... DO NOTHING}; a second statement, run only then, finds the
- * holders' ids. Both run through the {@code JdbcTemplate}, so they join the caller's transaction on
- * the same data source, and the notification is only delivered if it commits.
+ * holders' ids (in a new snapshot, so it sees holders that committed while the insert waited for
+ * them). Everything runs through the {@code JdbcTemplate}, so it joins the caller's transaction on the
+ * same data source, and the notification is only delivered if that commits. A push is all or nothing.
  */
 final class TaskPusher {
 
@@ -92,13 +93,23 @@ final class TaskPusher {
     }
 
     List<TaskId> pushAll(List<NewTask> tasks) {
-        int count = tasks.size();
-        if (count == 0) {
+        if (tasks.isEmpty()) {
             return List.of();
         }
+        boolean unique = false;
         for (NewTask task : tasks) {
             validate(task);
+            unique = unique || task.options().uniqueKey() != null;
         }
+        if (!unique) {
+            return push(tasks); // one statement: all or nothing by itself
+        }
+        // unique keys may take more statements: all or nothing in the caller's transaction or a new one
+        return db.sharedTransaction().execute(status -> push(tasks));
+    }
+
+    private List<TaskId> push(List<NewTask> tasks) {
+        int count = tasks.size();
         TaskId[] ids = new TaskId[count];
         for (int i = 0; i < count; i++) {
             ids[i] = TaskId.next();

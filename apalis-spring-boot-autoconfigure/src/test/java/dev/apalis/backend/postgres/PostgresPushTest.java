@@ -229,6 +229,9 @@ class PostgresPushTest {
         assertThatThrownBy(() -> storage.push(new NewTask(queue, "\"nul \\u0000 inside\"", null)))
             .isInstanceOf(PayloadException.class)
             .hasMessageContaining("NUL character");
+        assertThatThrownBy(() -> storage.push(new NewTask(queue, "\"raw nul \0 inside\"", null)))
+            .isInstanceOf(PayloadException.class)
+            .hasMessageContaining("NUL character");
 
         assertThat(rows(queue)).isZero();
     }
@@ -285,7 +288,7 @@ class PostgresPushTest {
 
     @Test
     void queueNamesAndUniqueKeysMustFitTheIndexes() {
-        String longQueue = "q".repeat(TaskPusher.MAX_QUEUE_LENGTH + 1);
+        String longQueue = "q".repeat(PushInput.MAX_QUEUE_LENGTH + 1);
         assertThatIllegalArgumentException().isThrownBy(() -> storage.push(numbered(longQueue, 1)))
             .withMessageContaining("at most 255 characters");
         assertThatIllegalArgumentException()

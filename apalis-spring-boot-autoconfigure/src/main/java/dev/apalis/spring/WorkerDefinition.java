@@ -1,12 +1,14 @@
 package dev.apalis.spring;
 
+import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.lang.reflect.WildcardType;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.StringJoiner;
-import java.util.regex.Pattern;
 
 import org.springframework.util.ClassUtils;
 
@@ -37,8 +39,6 @@ public record WorkerDefinition(String name, String queue, boolean enabled, int c
         Duration pollInterval, Duration timeout, RetryPolicy retryPolicy, int rateLimitPermits,
         Duration rateLimitPeriod, Duration heartbeatInterval, Duration shutdownTimeout, Type payloadType,
         String beanName, Method method) {
-
-    private static final Pattern PACKAGE_PREFIX = Pattern.compile("\\b[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*\\.");
 
     public WorkerDefinition {
         Objects.requireNonNull(name, "name");
@@ -77,8 +77,32 @@ public record WorkerDefinition(String name, String queue, boolean enabled, int c
     public static String describeHandler(String beanName, Method method) {
         StringJoiner parameters = new StringJoiner(", ", "(", ")");
         for (Type type : method.getGenericParameterTypes()) {
-            parameters.add(PACKAGE_PREFIX.matcher(type.getTypeName()).replaceAll(""));
+            parameters.add(simpleName(type));
         }
         return "bean '" + beanName + "', method " + ClassUtils.getQualifiedMethodName(method) + parameters;
+    }
+
+    private static String simpleName(Type type) {
+        if (type instanceof Class<?> clazz) {
+            return clazz.getSimpleName();
+        }
+        if (type instanceof ParameterizedType parameterized) {
+            StringJoiner arguments = new StringJoiner(", ", "<", ">");
+            for (Type argument : parameterized.getActualTypeArguments()) {
+                arguments.add(simpleName(argument));
+            }
+            return simpleName(parameterized.getRawType()) + arguments;
+        }
+        if (type instanceof GenericArrayType array) {
+            return simpleName(array.getGenericComponentType()) + "[]";
+        }
+        if (type instanceof WildcardType wildcard) {
+            if (wildcard.getLowerBounds().length > 0) {
+                return "? super " + simpleName(wildcard.getLowerBounds()[0]);
+            }
+            Type upper = wildcard.getUpperBounds()[0];
+            return (upper == Object.class) ? "?" : "? extends " + simpleName(upper);
+        }
+        return type.getTypeName();
     }
 }

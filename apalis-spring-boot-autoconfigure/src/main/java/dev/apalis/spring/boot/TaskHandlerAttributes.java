@@ -3,6 +3,7 @@ package dev.apalis.spring.boot;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 import org.springframework.boot.convert.DurationStyle;
 import org.springframework.util.StringValueResolver;
@@ -74,57 +75,53 @@ record TaskHandlerAttributes(String name, String queue, Integer concurrency, Int
                         + ex.getMessage());
                 return null;
             }
+            if (resolved != null && resolved.contains("${")) {
+                problems.add(where + ": @TaskHandler(" + attribute + " = \"" + raw + "\") cannot be resolved: "
+                        + "a placeholder in \"" + resolved + "\" names no property");
+                return null;
+            }
             return (resolved == null || resolved.isBlank()) ? null : resolved.trim();
         }
 
         Integer integer(String attribute, String raw, int min) {
-            Integer value = parse(attribute, raw, Integer::valueOf, "a whole number");
-            if (value != null && value < min) {
-                invalid(attribute, raw, String.valueOf(value), "must be " + min + " or more");
-                return null;
-            }
-            return value;
+            return parse(attribute, raw, Integer::valueOf, "a whole number", (value) -> value >= min,
+                    "must be " + min + " or more");
         }
 
         Double decimal(String attribute, String raw, double min, double max, String allowed) {
-            Double value = parse(attribute, raw, Double::valueOf, "a number");
-            if (value != null && !(value >= min && value <= max)) {
-                invalid(attribute, raw, String.valueOf(value), "must be " + allowed);
-                return null;
-            }
-            return value;
+            return parse(attribute, raw, Double::valueOf, "a number", (value) -> value >= min && value <= max,
+                    "must be " + allowed);
         }
 
         Duration positive(String attribute, String raw) {
-            Duration value = parse(attribute, raw, DurationStyle::detectAndParse, "a duration such as 500ms, 10s or PT1M");
-            if (value != null && (value.isNegative() || value.isZero())) {
-                invalid(attribute, raw, value.toString(), "must be a positive duration");
-                return null;
-            }
-            return value;
+            return parse(attribute, raw, DurationStyle::detectAndParse, "a duration such as 500ms, 10s or PT1M",
+                    (value) -> !value.isNegative() && !value.isZero(), "must be a positive duration");
         }
 
         Duration notNegative(String attribute, String raw) {
-            Duration value = parse(attribute, raw, DurationStyle::detectAndParse, "a duration such as 500ms, 10s or PT1M");
-            if (value != null && value.isNegative()) {
-                invalid(attribute, raw, value.toString(), "must not be negative");
-                return null;
-            }
-            return value;
+            return parse(attribute, raw, DurationStyle::detectAndParse, "a duration such as 500ms, 10s or PT1M",
+                    (value) -> !value.isNegative(), "must not be negative");
         }
 
-        private <T> T parse(String attribute, String raw, Function<String, T> parser, String expected) {
+        private <T> T parse(String attribute, String raw, Function<String, T> parser, String expected,
+                Predicate<T> allowed, String notAllowed) {
             String text = text(attribute, raw);
             if (text == null) {
                 return null;
             }
+            T value;
             try {
-                return parser.apply(text);
+                value = parser.apply(text);
             }
             catch (RuntimeException ex) {
                 invalid(attribute, raw, text, "must be " + expected);
                 return null;
             }
+            if (!allowed.test(value)) {
+                invalid(attribute, raw, text, notAllowed);
+                return null;
+            }
+            return value;
         }
 
         private void invalid(String attribute, String raw, String resolved, String message) {

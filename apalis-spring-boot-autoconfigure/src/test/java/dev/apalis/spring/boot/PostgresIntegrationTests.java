@@ -185,7 +185,8 @@ class PostgresIntegrationTests {
         this.jdbc.sql("insert into orders (id) values ('order-tx-handler')").update();
         TaskId id = this.client.push("mark-handled", "order-tx-handler");
         awaitStatus(id, TaskStatus.DONE);
-        assertThat(this.transactionalHandler.transactionActive).containsExactly(true);
+        // read through the proxy: the proxy's own fields are not the bean's
+        assertThat(this.transactionalHandler.transactionActive()).containsExactly(true);
         assertThat(this.jdbc.sql("select handled from orders where id = 'order-tx-handler'").query(Boolean.class)
             .single()).isTrue();
     }
@@ -295,12 +296,16 @@ class PostgresIntegrationTests {
 
     static class TransactionalHandler {
 
-        final Queue<Boolean> transactionActive = new ConcurrentLinkedQueue<>();
+        private final Queue<Boolean> transactionActive = new ConcurrentLinkedQueue<>();
 
         private final JdbcClient jdbc;
 
         TransactionalHandler(JdbcClient jdbc) {
             this.jdbc = jdbc;
+        }
+
+        public Queue<Boolean> transactionActive() {
+            return this.transactionActive;
         }
 
         @Transactional

@@ -1,6 +1,7 @@
 package dev.apalis.spring.boot;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -91,6 +92,9 @@ final class ApalisPropertiesValidator {
         if (schema == null || !IDENTIFIER.matcher(schema).matches()) {
             reject("jdbc.schema", "must be a plain SQL identifier: letters, digits and underscores, not starting "
                     + "with a digit, at most 63 characters (for example apalis or jobs_v2)");
+        }
+        else if (schema.toLowerCase(Locale.ROOT).startsWith("pg_")) {
+            reject("jdbc.schema", "must not start with pg_, which PostgreSQL reserves for its own schemas");
         }
         if (jdbc.getInitializeSchema() == null) {
             reject("jdbc.initialize-schema", "must be one of always, never");

@@ -2,7 +2,6 @@ package dev.apalis.spring.boot;
 
 import java.time.Duration;
 import java.util.List;
-import org.springframework.boot.test.context.runner.ContextConsumer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,6 +12,7 @@ import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.validation.FieldError;
 import org.springframework.validation.ObjectError;
 
@@ -153,6 +153,7 @@ class ApalisPropertiesTests {
             apalis.workers.email.rate-limit.period | 0s          | apalis.workers.email.rate-limit.period must be a positive duration
             apalis.jdbc.schema                     | 'apalis; drop table x' | apalis.jdbc.schema must be a plain SQL identifier
             apalis.jdbc.schema                     | 1apalis     | apalis.jdbc.schema must be a plain SQL identifier
+            apalis.jdbc.schema                     | PG_tasks    | apalis.jdbc.schema must not start with pg_
             apalis.jdbc.orphan-threshold           | 0s          | apalis.jdbc.orphan-threshold must be a positive duration
             apalis.jdbc.heartbeat-interval         | 30s         | apalis.jdbc.heartbeat-interval must be shorter than apalis.jdbc.orphan-threshold
             apalis.jdbc.maintenance-interval       | 0s          | apalis.jdbc.maintenance-interval must be a positive duration

@@ -5,7 +5,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import dev.apalis.spring.WorkerDefinition;
 import dev.apalis.worker.RetryPolicy;
@@ -16,6 +20,8 @@ import dev.apalis.worker.RetryPolicy;
  * attributes, and {@code apalis.workers.<name>.*}; and checks that every configured worker exists.
  */
 final class WorkerDefinitionResolver {
+
+    private static final Log logger = LogFactory.getLog(WorkerDefinitionResolver.class);
 
     private final ApalisProperties properties;
 
@@ -49,7 +55,23 @@ final class WorkerDefinitionResolver {
                     "Check the worker's apalis.workers.<name>.* properties, its @TaskHandler attributes and "
                             + "apalis.defaults.*; the most specific of them wins.");
         }
+        warnAboutSharedQueues(definitions);
         return definitions;
+    }
+
+    private static void warnAboutSharedQueues(Map<String, WorkerDefinition> definitions) {
+        Map<String, List<String>> workersByQueue = new TreeMap<>();
+        definitions.values()
+            .stream()
+            .filter(WorkerDefinition::enabled)
+            .forEach((definition) -> workersByQueue.computeIfAbsent(definition.queue(), (queue) -> new ArrayList<>())
+                .add(definition.name()));
+        workersByQueue.forEach((queue, workers) -> {
+            if (workers.size() > 1 && logger.isWarnEnabled()) {
+                logger.warn("Workers " + workers + " all consume queue '" + queue + "': each task runs in only one "
+                        + "of them, whichever claims it first. Give each handler its own queue unless that is meant.");
+            }
+        });
     }
 
     private Map<String, ApalisProperties.Worker> matchConfiguredWorkers(Map<String, TaskHandlerMethod> handlers) {

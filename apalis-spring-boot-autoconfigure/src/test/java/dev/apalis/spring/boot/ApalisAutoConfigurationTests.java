@@ -5,6 +5,7 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -12,6 +13,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -38,6 +41,7 @@ import static org.mockito.Mockito.mock;
  * application defines a bean, missing classes, and the codec over the application's mapper. The JDBC
  * branches that build a real {@code PostgresStorage} are in {@link PostgresAutoConfigurationTests}.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class ApalisAutoConfigurationTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -194,6 +198,21 @@ class ApalisAutoConfigurationTests {
             assertThat(workers.definitions()).isEmpty();
             assertThat(workers.find("email")).isEmpty();
         });
+    }
+
+    @Test
+    void warnsWhenWorkersMayDrainLongerThanSpringWaitsForTheirPhase(CapturedOutput output) {
+        this.runner.withPropertyValues("apalis.shutdown.timeout=40s").run((context) -> {
+            assertThat(context).hasNotFailed();
+            assertThat(output).contains("Apalis workers may take up to PT40S to drain on shutdown, but "
+                    + "spring.lifecycle.timeout-per-shutdown-phase is PT30S");
+        });
+    }
+
+    @Test
+    void doesNotWarnWhenTheDrainFitsInThePhase(CapturedOutput output) {
+        this.runner.withPropertyValues("apalis.shutdown.timeout=40s", "spring.lifecycle.timeout-per-shutdown-phase=1m")
+            .run((context) -> assertThat(output).doesNotContain("to drain on shutdown"));
     }
 
     @Test

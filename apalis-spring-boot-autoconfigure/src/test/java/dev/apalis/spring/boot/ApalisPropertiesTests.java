@@ -13,11 +13,13 @@ import org.springframework.boot.context.properties.bind.validation.BindValidatio
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ContextConsumer;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.validation.FieldError;
 import org.springframework.validation.ObjectError;
 
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.backend.postgres.PostgresStorage;
+import dev.apalis.spring.TaskHandler;
 import dev.apalis.worker.RetryPolicy;
 import dev.apalis.worker.WorkerBuilder;
 
@@ -227,10 +229,10 @@ class ApalisPropertiesTests {
                 context.getStartupFailure());
     }
 
-    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @Configuration(proxyBeanMethods = false)
     static class EmailHandler {
 
-        @dev.apalis.spring.TaskHandler("email")
+        @TaskHandler("email")
         void handle(String payload) {
         }
     }

@@ -5,9 +5,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -26,6 +29,7 @@ import static dev.apalis.spring.boot.StartupFailures.assertApalisFailure;
  * How {@code @TaskHandler} methods are found and validated, and how each worker's settings are
  * resolved from the defaults, the annotation and {@code apalis.workers.<name>}.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class TaskHandlerDiscoveryTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -249,6 +253,16 @@ class TaskHandlerDiscoveryTests {
                 WorkerDefinition definition = context.getBean(Workers.class).definition("sendEmail").orElseThrow();
                 assertThat(definition.concurrency()).isEqualTo(3);
                 assertThat(definition.prefetch()).isEqualTo(4);
+            });
+    }
+
+    @Test
+    void warnsWhenTwoWorkersConsumeOneQueue(CapturedOutput output) {
+        this.runner.withUserConfiguration(PlainHandler.class, TunedHandler.class)
+            .withPropertyValues("apalis.workers.tuned.queue=plain")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                assertThat(output).contains("Workers [plain, tuned] all consume queue 'plain'");
             });
     }
 

@@ -98,6 +98,19 @@ class WorkerLifecycleTests {
     }
 
     @Test
+    void pushingToAQueueNoLocalHandlerServesIsAllowed() {
+        this.runner.run((context) -> {
+            TaskClient client = context.getBean(TaskClient.class);
+            TaskId id = client.push("served-elsewhere", new Email("a@x", "for another service"));
+            assertThat(client.find(id)).hasValueSatisfying((task) -> {
+                assertThat(task.queue()).isEqualTo("served-elsewhere");
+                assertThat(task.status()).isEqualTo(TaskStatus.PENDING);
+                assertThat(task.payload()).isEqualTo("{\"to\":\"a@x\",\"subject\":\"for another service\"}");
+            });
+        });
+    }
+
+    @Test
     void failedAttemptsAreRetriedWithBackoffUntilOneSucceeds() {
         this.runner.run((context) -> {
             TaskClient client = context.getBean(TaskClient.class);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.condition.EnabledForJreRange;
 import org.junit.jupiter.api.condition.JRE;
 
 import org.springframework.aop.support.AopUtils;
+import org.springframework.boot.LazyInitializationBeanFactoryPostProcessor;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -95,6 +96,16 @@ class WorkerLifecycleTests {
             assertThat(context.getBean(Handlers.class).emails).extracting(Received::taskId)
                 .containsExactlyInAnyOrderElementsOf(ids);
         });
+    }
+
+    @Test
+    void handlersOfLazyBeansRunWithLazyInitialization() {
+        this.runner.withInitializer((context) -> context.addBeanFactoryPostProcessor(
+                new LazyInitializationBeanFactoryPostProcessor()))
+            .run((context) -> {
+                TaskId id = context.getBean(TaskClient.class).push("email", new Email("a@x", "lazy"));
+                awaitStatus(context.getBean(TaskClient.class), id, TaskStatus.DONE);
+            });
     }
 
     @Test

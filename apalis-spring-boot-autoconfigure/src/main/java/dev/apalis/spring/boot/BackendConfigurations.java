@@ -37,6 +37,10 @@ final class BackendConfigurations {
     private BackendConfigurations() {
     }
 
+    private static String backend(ApalisProperties properties) {
+        return properties.getBackend().name().toLowerCase(Locale.ROOT);
+    }
+
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(DataSourceUtils.class)
     @ConditionalOnMissingBean(Backend.class)
@@ -50,10 +54,10 @@ final class BackendConfigurations {
             DataSource source = apalisDataSource.getIfAvailable(dataSource::getIfUnique);
             if (source == null) {
                 long count = dataSource.stream().count();
-                throw new ApalisConfigurationException(
-                        "The JDBC backend (apalis.backend=" + properties.getBackend().name().toLowerCase(Locale.ROOT) + ") needs "
-                                + "a DataSource, but " + ((count == 0) ? "there is none"
-                                        : "there are " + count + " and none is @Primary or @ApalisDataSource") + ".",
+                String found = (count == 0) ? "there is none"
+                        : "there are " + count + " and none is @Primary or @ApalisDataSource";
+                throw new ApalisConfigurationException("The JDBC backend (apalis.backend=" + backend(properties)
+                        + ") needs a DataSource, but " + found + ".",
                         (count == 0) ? "Configure one (spring.datasource.url), or set apalis.backend=memory."
                                 : "Mark the DataSource for tasks with @ApalisDataSource, or one of them with @Primary.");
             }
@@ -77,9 +81,8 @@ final class BackendConfigurations {
 
         @Bean
         MemoryStorage apalisBackend(ApalisProperties properties) {
-            logger.info("Apalis stores tasks in memory (apalis.backend=" + properties.getBackend().name().toLowerCase(Locale.ROOT)
-                    + "): pending tasks are lost when the application stops. Add a PostgreSQL DataSource for "
-                    + "durable tasks.");
+            logger.info("Apalis stores tasks in memory (apalis.backend=" + backend(properties) + "): pending tasks "
+                    + "are lost when the application stops. Add a PostgreSQL DataSource for durable tasks.");
             return new MemoryStorage();
         }
     }

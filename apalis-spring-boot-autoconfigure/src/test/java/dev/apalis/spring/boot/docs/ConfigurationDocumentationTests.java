@@ -3,6 +3,7 @@ package dev.apalis.spring.boot.docs;
 import java.beans.Introspector;
 import java.beans.PropertyDescriptor;
 import java.io.IOException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import dev.apalis.spring.TaskHandler;
 import dev.apalis.spring.boot.ApalisProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,6 +44,10 @@ class ConfigurationDocumentationTests {
 
     private static final Pattern ROW = Pattern
         .compile("^\\| `(apalis\\.[^`]+)` \\| ([^|]+?) \\| ([^|]+?) \\| (.+) \\|$", Pattern.MULTILINE);
+
+    private static final Pattern ATTRIBUTE_ROW = Pattern.compile(
+            "^\\| `([a-zA-Z` /]+)` \\| [^|]+ \\| (?:`([a-z.-]+)`|the key under `apalis.workers`) \\|$",
+            Pattern.MULTILINE);
 
     private static final String PER_WORKER = "apalis.workers.<name>.";
 
@@ -89,6 +95,27 @@ class ConfigurationDocumentationTests {
             .map((name) -> name.substring("apalis.defaults.".length()))
             .collect(Collectors.toCollection(TreeSet::new));
         assertThat(perWorker.keySet()).containsAll(defaults);
+    }
+
+    @Test
+    void attributeTableListsEveryTaskHandlerAttributeWithItsProperty() throws Exception {
+        Map<String, String> perWorker = new LinkedHashMap<>();
+        collectProperties(ApalisProperties.Worker.class, "", perWorker);
+        Matcher rows = ATTRIBUTE_ROW.matcher(read(DOCUMENT));
+        Set<String> documented = new TreeSet<>();
+        while (rows.find()) {
+            for (String attribute : rows.group(1).split("` / `")) {
+                documented.add(attribute);
+            }
+            String property = rows.group(2);
+            if (!rows.group(1).startsWith("value")) {
+                assertThat(perWorker).as("property of attribute %s", rows.group(1)).containsKey(property);
+            }
+        }
+        Set<String> attributes = Stream.of(TaskHandler.class.getDeclaredMethods())
+            .map(Method::getName)
+            .collect(Collectors.toCollection(TreeSet::new));
+        assertThat(documented).isEqualTo(attributes);
     }
 
     @Test

@@ -31,16 +31,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code docs/configuration.md} agrees with the configuration metadata generated from
  * {@link ApalisProperties}: the same properties, types and defaults, both ways; the per-worker table
- * lists exactly the properties of {@link ApalisProperties.Worker}; and every Java example in it is
- * quoted from a class in this package.
+ * lists exactly the properties of {@link ApalisProperties.Worker}. (Its Java examples, quoted from
+ * the classes of this package, are checked by {@code dev.apalis.docs.DocsSnippetsTest}.)
  */
 class ConfigurationDocumentationTests {
 
     private static final Path DOCUMENT = Path.of("../docs/configuration.md");
 
     private static final Path METADATA = Path.of("target/classes/META-INF/spring-configuration-metadata.json");
-
-    private static final Path EXAMPLES = Path.of("src/test/java/dev/apalis/spring/boot/docs");
 
     private static final Pattern ROW = Pattern
         .compile("^\\| `(apalis\\.[^`]+)` \\| ([^|]+?) \\| ([^|]+?) \\| (.+) \\|$", Pattern.MULTILINE);
@@ -129,25 +127,6 @@ class ConfigurationDocumentationTests {
                 assertThat(description).as("description of %s", name).startsWith("Whether ");
             }
         }
-    }
-
-    @Test
-    void everyJavaExampleIsQuotedFromACompiledClass() throws IOException {
-        String sources;
-        try (Stream<Path> files = Files.list(EXAMPLES)) {
-            sources = files.filter((file) -> file.toString().endsWith(".java"))
-                .map(ConfigurationDocumentationTests::read)
-                .map(ConfigurationDocumentationTests::normalized)
-                .collect(Collectors.joining("\n"));
-        }
-        Matcher blocks = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(read(DOCUMENT));
-        int count = 0;
-        while (blocks.find()) {
-            count++;
-            assertThat(sources).as("Java example %d of docs/configuration.md in %s", count, EXAMPLES)
-                .contains(normalized(blocks.group(1)));
-        }
-        assertThat(count).isGreaterThanOrEqualTo(5);
     }
 
     private static Map<String, Row> documentedProperties() {
@@ -251,10 +230,6 @@ class ConfigurationDocumentationTests {
     }
 
     /** Lines without their indentation and without blank lines, so that an excerpt matches its class. */
-    private static String normalized(String code) {
-        return code.lines().map(String::strip).filter((line) -> !line.isEmpty()).collect(Collectors.joining("\n"));
-    }
-
     record Row(String name, String type, String defaultValue, String description) {
     }
 }

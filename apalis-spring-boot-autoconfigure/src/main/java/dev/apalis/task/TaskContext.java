@@ -1,5 +1,6 @@
 package dev.apalis.task;
 
+import java.time.Instant;
 import java.util.Map;
 
 import dev.apalis.worker.WorkerContext;
@@ -25,6 +26,14 @@ public interface TaskContext {
      * @return the maximum number of attempts
      */
     int maxAttempts();
+
+    /**
+     * When the task became due for this attempt: its first run time (now, a delay or a set time), or
+     * the retry time its last failed attempt chose. The time it waited for a worker is the time
+     * between this and the attempt's start.
+     * @return the task's run time as claimed
+     */
+    Instant runAt();
 
     Map<String, String> metadata();
 

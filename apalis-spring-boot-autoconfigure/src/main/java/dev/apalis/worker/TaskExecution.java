@@ -1,5 +1,6 @@
 package dev.apalis.worker;
 
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -81,6 +82,11 @@ final class TaskExecution implements TaskContext {
     @Override
     public int maxAttempts() {
         return maxAttempts;
+    }
+
+    @Override
+    public Instant runAt() {
+        return task.runAt();
     }
 
     @Override

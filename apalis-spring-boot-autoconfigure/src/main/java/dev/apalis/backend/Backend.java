@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import dev.apalis.task.NewTask;
 import dev.apalis.task.Task;
@@ -101,6 +102,18 @@ public interface Backend extends TaskInspector, AutoCloseable {
      * @return a handle that stops the calls when closed
      */
     Subscription subscribe(String queue, Runnable listener);
+
+    /**
+     * Checks that the backend answers, for health checks: one cheap round trip at most, never a scan.
+     * Returns normally when it answers; throws when it does not (the database cannot be reached, or
+     * the backend's tables are missing). The default looks up a task id that never exists, which any
+     * backend answers from its primary key.
+     * @throws RuntimeException (a {@code DataAccessException} for a JDBC backend) when the backend does
+     * not answer
+     */
+    default void ping() {
+        find(new TaskId(new UUID(0, 0)));
+    }
 
     /**
      * Releases what the backend holds (listener connections, threads). Stored tasks stay.

@@ -1,5 +1,6 @@
 package dev.apalis.backend;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,6 +25,19 @@ public interface TaskInspector {
      * @return the counts
      */
     List<QueueCount> countByQueueAndStatus();
+
+    /**
+     * The run time of the queue's longest-waiting due task: the earliest run time among its tasks that
+     * wait (pending or failed) and are due now. The time since then is how far behind the queue's
+     * workers are. Meant to be cheap: a backend answers it from its claim order (an index probe or
+     * two), not by reading every waiting task.
+     * @param queue the queue
+     * @return the earliest run time of a due waiting task, or empty when none is due (or the backend
+     * cannot tell: the default)
+     */
+    default Optional<Instant> oldestDueAt(String queue) {
+        return Optional.empty();
+    }
 
     /**
      * Puts a killed task back in its queue to run now, with its attempt count reset.

@@ -307,6 +307,23 @@ public final class MemoryStorage implements Backend {
     }
 
     @Override
+    public Optional<Instant> oldestDueAt(String queue) {
+        synchronized (lock) {
+            QueueState state = queues.get(queue);
+            if (state == null) {
+                return Optional.empty();
+            }
+            state.promoteDue(clock.instant());
+            return state.ready.stream().map(Task::runAt).min(Comparator.naturalOrder());
+        }
+    }
+
+    /** {@inheritDoc} Always answers: the tasks are in this JVM. */
+    @Override
+    public void ping() {
+    }
+
+    @Override
     public boolean retry(TaskId id) {
         List<Runnable> toNotify;
         synchronized (lock) {

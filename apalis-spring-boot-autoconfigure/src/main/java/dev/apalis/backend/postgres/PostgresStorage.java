@@ -238,6 +238,26 @@ public final class PostgresStorage implements Backend {
     }
 
     /**
+     * {@inheritDoc} One probe of the claim index per distinct priority of the queue's waiting tasks.
+     */
+    @Override
+    public Optional<Instant> oldestDueAt(String queue) {
+        return inspections.oldestDueAt(Objects.requireNonNull(queue, "queue"));
+    }
+
+    /**
+     * {@inheritDoc} One catalog look-up ({@code to_regclass}) that the tasks table exists, on a
+     * connection from the data source: so it fails when the database cannot be reached (after the
+     * pool's connection timeout) or the schema is missing.
+     * @throws org.springframework.dao.DataAccessException when the database cannot be reached
+     * @throws IllegalStateException when the tasks table does not exist
+     */
+    @Override
+    public void ping() {
+        inspections.ping();
+    }
+
+    /**
      * {@inheritDoc} Refuses ({@code false}) while an unfinished task of the same queue holds the
      * task's unique key.
      */

@@ -1,5 +1,6 @@
 package dev.apalis.backend.postgres;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -26,6 +27,32 @@ final class TaskInspections {
             SELECT queue, status, count(*) FROM {tasks}
             GROUP BY queue, status
             ORDER BY queue, status""";
+
+    /**
+     * The earliest run time among the queue's due waiting tasks, by a skip scan over the claim index
+     * (queue, priority, run_at, id): one probe per distinct priority of the queue's waiting tasks for its
+     * earliest due run time (a range bounded by now(), empty when that priority has nothing due).
+     */
+    static final String OLDEST_DUE = """
+            WITH RECURSIVE priorities AS (
+                (SELECT priority FROM {tasks}
+                 WHERE queue = ? AND status IN ('PENDING', 'FAILED')
+                 ORDER BY priority LIMIT 1)
+                UNION ALL
+                SELECT (SELECT t.priority FROM {tasks} t
+                        WHERE t.queue = ? AND t.status IN ('PENDING', 'FAILED') AND t.priority > p.priority
+                        ORDER BY t.priority LIMIT 1)
+                FROM priorities p
+                WHERE p.priority IS NOT NULL
+            )
+            SELECT min((SELECT t.run_at FROM {tasks} t
+                        WHERE t.queue = ? AND t.status IN ('PENDING', 'FAILED') AND t.priority = p.priority
+                          AND t.run_at <= now()
+                        ORDER BY t.run_at LIMIT 1))
+            FROM priorities p
+            WHERE p.priority IS NOT NULL""";
+
+    private static final String TABLE_EXISTS = "SELECT to_regclass(?) IS NOT NULL";
 
     /** Refuses (updates nothing) while an unfinished task of the queue holds the same unique key. */
     private static final String RETRY = """
@@ -56,6 +83,8 @@ final class TaskInspections {
 
     private final String cancelSql;
 
+    private final String oldestDueSql;
+
     private final String channel;
 
     TaskInspections(StorageJdbc db, boolean notify) {
@@ -65,6 +94,7 @@ final class TaskInspections {
         String retry = db.names().expand(RETRY);
         this.retrySql = notify ? RETRY_AND_NOTIFY.formatted(retry) : retry;
         this.cancelSql = db.names().expand(CANCEL);
+        this.oldestDueSql = db.names().expand(OLDEST_DUE);
         this.channel = notify ? db.names().channel() : null;
     }
 
@@ -76,6 +106,20 @@ final class TaskInspections {
     List<QueueCount> countByQueueAndStatus() {
         return db.jdbc().query(countSql,
                 (rs, row) -> new QueueCount(rs.getString(1), TaskStatus.valueOf(rs.getString(2)), rs.getLong(3)));
+    }
+
+    Optional<Instant> oldestDueAt(String queue) {
+        Instant oldest = db.jdbc().query(oldestDueSql, rs -> rs.next() ? TaskRows.instant(rs, 1) : null, queue, queue,
+                queue);
+        return Optional.ofNullable(oldest);
+    }
+
+    void ping() {
+        Boolean exists = db.jdbc().queryForObject(TABLE_EXISTS, Boolean.class, db.names().tasks());
+        if (!Boolean.TRUE.equals(exists)) {
+            throw new IllegalStateException("The Apalis tasks table " + db.names().tasks() + " does not exist; "
+                    + "apply the schema (see docs/postgres.md) or set apalis.jdbc.initialize-schema=always");
+        }
     }
 
     boolean retry(TaskId id) {

@@ -15,7 +15,8 @@ import dev.apalis.task.TaskOptions;
 
 /**
  * The {@link TaskClient} over a {@link Backend}: encodes payloads with a {@link PayloadCodec} and
- * stores them with the backend, so that transactions join exactly as the backend joins them.
+ * stores them with the backend, so that transactions join exactly as the backend joins them. Each
+ * push (one per {@code pushAll}) goes through its {@link PushInterceptor}s, the first one outermost.
  */
 public final class BackendTaskClient implements TaskClient {
 
@@ -23,19 +24,37 @@ public final class BackendTaskClient implements TaskClient {
 
     private final PayloadCodec codec;
 
+    private final List<PushInterceptor> interceptors;
+
     /**
      * Creates a client.
      * @param backend where tasks are stored
      * @param codec how payloads are written
      */
     public BackendTaskClient(Backend backend, PayloadCodec codec) {
+        this(backend, codec, List.of());
+    }
+
+    /**
+     * Creates a client whose pushes go through interceptors.
+     * @param backend where tasks are stored
+     * @param codec how payloads are written
+     * @param interceptors what wraps each push, the first one outermost
+     */
+    public BackendTaskClient(Backend backend, PayloadCodec codec, List<? extends PushInterceptor> interceptors) {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.codec = Objects.requireNonNull(codec, "codec");
+        this.interceptors = List.copyOf(Objects.requireNonNull(interceptors, "interceptors"));
     }
 
     @Override
     public TaskId push(String queue, Object payload, TaskOptions options) {
-        return backend.push(new NewTask(queue, codec.encode(payload), options));
+        TaskOptions given = (options != null) ? options : TaskOptions.defaults();
+        if (interceptors.isEmpty()) {
+            return backend.push(new NewTask(queue, codec.encode(payload), given));
+        }
+        return intercepted(queue, 1, given, 0,
+                (resolved) -> List.of(backend.push(new NewTask(queue, codec.encode(payload), resolved)))).get(0);
     }
 
     @Override
@@ -49,11 +68,28 @@ public final class BackendTaskClient implements TaskClient {
         if (payloads.isEmpty()) {
             return List.of();
         }
-        List<NewTask> tasks = new ArrayList<>(payloads.size());
-        for (Object payload : payloads) {
-            tasks.add(new NewTask(queue, codec.encode(payload), shared));
+        return intercepted(queue, payloads.size(), shared, 0, (resolved) -> {
+            List<NewTask> tasks = new ArrayList<>(payloads.size());
+            for (Object payload : payloads) {
+                tasks.add(new NewTask(queue, codec.encode(payload), resolved));
+            }
+            return backend.pushAll(tasks);
+        });
+    }
+
+    private List<TaskId> intercepted(String queue, int count, TaskOptions options, int index,
+            PushInterceptor.Push last) {
+        if (index == interceptors.size()) {
+            return last.proceed(options);
         }
-        return backend.pushAll(tasks);
+        List<TaskId> ids = interceptors.get(index).intercept(queue, count, options,
+                (resolved) -> intercepted(queue, count, Objects.requireNonNull(resolved, "options"), index + 1, last));
+        if (ids == null || ids.size() != count) {
+            throw new IllegalStateException("PushInterceptor " + interceptors.get(index) + " returned "
+                    + ((ids != null) ? ids.size() : "no") + " ids for a push of " + count + " tasks; it must return "
+                    + "what push.proceed(options) returned");
+        }
+        return ids;
     }
 
     @Override

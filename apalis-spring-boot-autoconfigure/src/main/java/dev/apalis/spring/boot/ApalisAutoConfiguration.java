@@ -21,7 +21,9 @@ import org.springframework.core.env.Environment;
 
 import dev.apalis.backend.Backend;
 import dev.apalis.spring.BackendTaskClient;
+import dev.apalis.spring.PushInterceptor;
 import dev.apalis.spring.TaskClient;
+import dev.apalis.spring.WorkerActivity;
 import dev.apalis.spring.Workers;
 import dev.apalis.task.JsonPayloadCodec;
 import dev.apalis.task.PayloadCodec;
@@ -31,8 +33,10 @@ import dev.apalis.worker.WorkerEventListener;
 /**
  * Auto-configuration for Apalis: a {@link Backend} (PostgreSQL or memory, see
  * {@code apalis.backend}), the {@link PayloadCodec} over the application's Jackson
- * {@link JsonMapper}, the {@link TaskClient}, and the {@link WorkerLifecycle} that runs a worker for
- * each {@code @TaskHandler} method. Every bean backs off when the application defines its own.
+ * {@link JsonMapper}, the {@link TaskClient} (its pushes wrapped by every {@link PushInterceptor}
+ * bean), the {@link WorkerLifecycle} that runs a worker for each {@code @TaskHandler} method, and
+ * the {@link WorkerActivity} that follows what they do (for health, metrics and the {@code apalis}
+ * endpoint). Every bean backs off when the application defines its own.
  * <p>
  * It runs after the DataSource and Jackson auto-configurations (named, not referenced, because both
  * modules are optional), so that {@code apalis.backend=auto} sees the DataSource and the codec uses
@@ -58,8 +62,8 @@ public final class ApalisAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(TaskClient.class)
-    BackendTaskClient apalisTaskClient(Backend backend, PayloadCodec codec) {
-        return new BackendTaskClient(backend, codec);
+    BackendTaskClient apalisTaskClient(Backend backend, PayloadCodec codec, ObjectProvider<PushInterceptor> interceptors) {
+        return new BackendTaskClient(backend, codec, interceptors.orderedStream().toList());
     }
 
     @Bean
@@ -71,6 +75,12 @@ public final class ApalisAutoConfiguration {
         warnIfShutdownOutlastsLifecyclePhase(properties, environment);
         return new WorkerLifecycle(properties, backend, codec, beanFactory, eventPublisher,
                 Threading.VIRTUAL.isActive(environment), interceptors, listeners, customizers);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(WorkerActivity.class)
+    WorkerActivity apalisWorkerActivity(Workers workers) {
+        return new WorkerActivity(workers);
     }
 
     private static void warnIfShutdownOutlastsLifecyclePhase(ApalisProperties properties, Environment environment) {

@@ -1,0 +1,5 @@
+/**
+ * Auto-configuration of the {@code apalis.task} and {@code apalis.push} observations, through
+ * Spring Boot's {@code ObservationRegistry}.
+ */
+package dev.apalis.spring.boot.observation;

@@ -36,6 +36,8 @@ public class ApalisProperties implements Validator {
 
     private final Shutdown shutdown = new Shutdown();
 
+    private final Metrics metrics = new Metrics();
+
     public BackendType getBackend() {
         return this.backend;
     }
@@ -58,6 +60,10 @@ public class ApalisProperties implements Validator {
 
     public Shutdown getShutdown() {
         return this.shutdown;
+    }
+
+    public Metrics getMetrics() {
+        return this.metrics;
     }
 
     @Override
@@ -642,6 +648,66 @@ public class ApalisProperties implements Validator {
 
         public void setTimeout(Duration timeout) {
             this.timeout = timeout;
+        }
+    }
+
+    /**
+     * Micrometer metrics of tasks, queues and workers.
+     */
+    public static class Metrics {
+
+        /**
+         * Whether to publish Apalis metrics when Micrometer is present: task and push timers, wait
+         * time, queue depth and worker state.
+         */
+        private boolean enabled = true;
+
+        private final QueueDepth queueDepth = new QueueDepth();
+
+        public boolean isEnabled() {
+            return this.enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public QueueDepth getQueueDepth() {
+            return this.queueDepth;
+        }
+
+        /**
+         * The gauges of tasks per queue and status.
+         */
+        public static class QueueDepth {
+
+            /**
+             * Whether to publish the number of tasks per queue and status, counted by one query per
+             * refresh interval.
+             */
+            private boolean enabled = true;
+
+            /**
+             * How often the task counts behind the queue depth gauges are refreshed; each refresh is one
+             * count query, whatever the number of gauges and scrapes.
+             */
+            private Duration refreshInterval = Duration.ofSeconds(15);
+
+            public boolean isEnabled() {
+                return this.enabled;
+            }
+
+            public void setEnabled(boolean enabled) {
+                this.enabled = enabled;
+            }
+
+            public Duration getRefreshInterval() {
+                return this.refreshInterval;
+            }
+
+            public void setRefreshInterval(Duration refreshInterval) {
+                this.refreshInterval = refreshInterval;
+            }
         }
     }
 }

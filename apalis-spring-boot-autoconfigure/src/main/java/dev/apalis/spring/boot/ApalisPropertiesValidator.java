@@ -17,6 +17,8 @@ final class ApalisPropertiesValidator {
 
     private static final String CODE = "apalis.invalid";
 
+    private static final Duration MIN_QUEUE_DEPTH_REFRESH = Duration.ofSeconds(1);
+
     private final ApalisProperties properties;
 
     private final Errors errors;
@@ -36,6 +38,10 @@ final class ApalisPropertiesValidator {
         }
         validateJdbc(properties.getJdbc());
         notNegative("shutdown.timeout", properties.getShutdown().getTimeout());
+        Duration refresh = properties.getMetrics().getQueueDepth().getRefreshInterval();
+        if (refresh == null || refresh.compareTo(MIN_QUEUE_DEPTH_REFRESH) < 0) {
+            reject("metrics.queue-depth.refresh-interval", "must be at least 1s: each refresh is a count query");
+        }
     }
 
     private void validateDefaults(ApalisProperties.Defaults defaults) {

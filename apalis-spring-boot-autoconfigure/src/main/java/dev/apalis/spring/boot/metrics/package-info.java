@@ -1,0 +1,6 @@
+/**
+ * Micrometer metrics of Apalis beyond those of the {@code apalis.task} and {@code apalis.push}
+ * observations: time from due to start, queue depth by status and worker state, with their
+ * auto-configuration.
+ */
+package dev.apalis.spring.boot.metrics;

@@ -1,6 +1,7 @@
 package dev.apalis.spring.boot.actuate;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.Map;
 import java.util.Queue;
@@ -253,9 +254,10 @@ class ApalisObservabilityHttpTests {
         assertThat(email.get("concurrency").asInt()).isEqualTo(10);
         assertThat(email.has("inFlight")).isTrue();
         assertThat(email.has("processed")).isTrue();
+        assertThat(email.has("lastError")).as("fields without a value are left out").isFalse();
         JsonNode queue = all.get("queues").get("nobody-listens");
         assertThat(queue.get("tasks").get("PENDING").asLong()).isEqualTo(1);
-        assertThat(queue.get("oldestDueAt").isNull()).isFalse();
+        assertThat(Instant.parse(queue.get("oldestDueAt").asString())).isBeforeOrEqualTo(Instant.now());
         assertThat(queue.get("oldestDueAgeSeconds").asDouble()).isGreaterThanOrEqualTo(0);
         assertThat(get("/actuator/apalis/queues", 200).get("queues").has("nobody-listens")).isTrue();
         assertThat(get("/actuator/apalis/workers", 200).get("workers").isArray()).isTrue();
@@ -286,6 +288,8 @@ class ApalisObservabilityHttpTests {
         try {
             assertThat(paused.get("applied").asBoolean()).isTrue();
             assertThat(paused.get("worker").get("state").asString()).isEqualTo("PAUSED");
+            assertThat(paused.get("message").asString()).isEqualTo("Worker 'pausable' is paused: it claims nothing until resumed");
+            assertThat(paused.has("task")).isFalse();
             assertThat(this.workers.get("pausable").isPaused()).isTrue();
             TaskId id = this.client.push("pausable", "while paused");
             await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(3))

@@ -426,7 +426,7 @@ final class WorkerRuntime implements WorkerContext {
                 if (batch.isEmpty()) {
                     Report first = reports.poll(100, TimeUnit.MILLISECONDS);
                     if (first == null) {
-                        if (state == State.STOPPED) {
+                        if (state == State.STOPPED && reports.isEmpty()) {
                             return;
                         }
                         continue;
@@ -435,8 +435,10 @@ final class WorkerRuntime implements WorkerContext {
                     reports.drainTo(batch, MAX_COMPLETIONS_PER_BATCH - 1);
                 }
                 List<Completion> completions = new ArrayList<>(batch.size());
+                boolean retries = false;
                 for (Report report : batch) {
                     completions.add(report.completion());
+                    retries |= report.completion() instanceof Completion.Retry;
                 }
                 backend.complete(workerId, completions);
                 errorBackoff = MIN_ERROR_BACKOFF;
@@ -445,7 +447,9 @@ final class WorkerRuntime implements WorkerContext {
                         emit(event);
                     }
                 }
-                if (unreported.addAndGet(-batch.size()) == 0 && inFlight.get() == 0 && !idle) {
+                boolean drained = unreported.addAndGet(-batch.size()) == 0 && inFlight.get() == 0 && !idle;
+                if (drained || retries) {
+                    // The fetcher may be idle (and should say so) or sleeping past a retry's run time.
                     wakeUp();
                 }
                 batch.clear();

@@ -142,6 +142,13 @@ final class WorkerRuntime implements WorkerContext {
             throw new IllegalStateException("Worker '" + name() + "' was already started; build a new worker to run it again");
         }
         backend.register(new WorkerRegistration(workerId, name(), queue()));
+        try {
+            subscription = backend.subscribe(queue(), this::wakeUp);
+        }
+        catch (RuntimeException ex) {
+            deregisterQuietly();
+            throw ex;
+        }
         handlers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 settings.handlerThreads());
         ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1,
@@ -149,7 +156,6 @@ final class WorkerRuntime implements WorkerContext {
         scheduled.setRemoveOnCancelPolicy(true);
         scheduler = scheduled;
         state = State.RUNNING;
-        subscription = backend.subscribe(queue(), this::wakeUp);
         long heartbeat = settings.heartbeatInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
         emit(new WorkerEvent.Start(name(), Instant.now()));
@@ -645,6 +651,10 @@ final class WorkerRuntime implements WorkerContext {
             logger.debug("Could not close the wake-up subscription of worker '" + name() + "'", ex);
         }
         scheduler.shutdownNow();
+        deregisterQuietly();
+    }
+
+    private void deregisterQuietly() {
         try {
             backend.deregister(workerId);
         }

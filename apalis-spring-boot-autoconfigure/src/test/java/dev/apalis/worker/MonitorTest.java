@@ -97,6 +97,22 @@ class MonitorTest {
     }
 
     @Test
+    void runUntilReturnsWhenEveryWorkerStoppedByItself() throws Exception {
+        Worker selfStopping = WorkerBuilder.named("once").backend(storage).onEvent(recorder)
+            .build(Integer.class, (n, ctx) -> ctx.worker().stop());
+        Monitor monitor = Monitor.create().register(selfStopping);
+        Future<?> running = background.submit(() -> {
+            monitor.runUntil(new CompletableFuture<Void>());
+            return null;
+        });
+        eventually().until(() -> recorder.of(Start.class).size() == 1);
+        assertThat(running).isNotDone();
+        push(storage, "once", 1);
+        running.get(10, TimeUnit.SECONDS);
+        assertThat(recorder.of(Stop.class)).extracting(WorkerEvent::worker).containsExactly("once");
+    }
+
+    @Test
     void rejectsMisuse() {
         Monitor monitor = Monitor.create().register(worker("m"));
         assertThatIllegalArgumentException().isThrownBy(() -> monitor.shutdownTimeout(Duration.ofSeconds(-1)))

@@ -2,10 +2,6 @@ package dev.apalis.sample;
 
 import java.io.IOException;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.NoneNestedConditions;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
@@ -50,37 +46,6 @@ class EmbeddedPostgresConfiguration {
                 return "jdbc:postgresql://localhost:" + server.port() + "/postgres";
             }
         };
-    }
-
-    /** An embedded PostgreSQL server, stopped by {@link #close()} when the context closes. */
-    static final class EmbeddedPostgresServer implements AutoCloseable {
-
-        private static final Logger logger = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
-
-        private final EmbeddedPostgres postgres;
-
-        private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
-            this.postgres = postgres;
-        }
-
-        static EmbeddedPostgresServer start() throws IOException {
-            logger.info("No spring.datasource.url set: starting an embedded PostgreSQL 17");
-            // no JVM shutdown hook of its own: on Ctrl-C it would stop the database while tasks still run
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
-            logger.info("Embedded PostgreSQL listens on port {} (user postgres, database postgres, no password); "
-                    + "its data is deleted when the application stops", postgres.getPort());
-            return new EmbeddedPostgresServer(postgres);
-        }
-
-        int port() {
-            return this.postgres.getPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            this.postgres.close();
-            logger.info("Embedded PostgreSQL stopped");
-        }
     }
 
     /** Matches when {@code spring.datasource.url} is not set. */

@@ -40,8 +40,10 @@ class TaskController {
             Instant finishedAt) {
 
         static TaskView of(Task task) {
+            String error = task.lastError();
+            String firstLine = (error != null) ? error.lines().findFirst().orElse("") : null; // not the stack trace
             return new TaskView(task.id().toString(), task.queue(), task.status().name(), task.attempts(),
-                    task.runAt(), task.lastError(), task.finishedAt());
+                    task.runAt(), firstLine, task.finishedAt());
         }
     }
 }

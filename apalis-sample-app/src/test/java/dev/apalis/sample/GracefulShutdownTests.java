@@ -12,7 +12,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-import dev.apalis.sample.EmbeddedPostgresConfiguration.EmbeddedPostgresServer;
 import dev.apalis.spring.Workers;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -134,6 +134,8 @@ class SampleApplicationTests {
             .param(crm)
             .query(String.class)
             .single()).contains("The CRM is down");
+        JsonNode task = this.app.get().uri("/tasks/{id}", crm).retrieve().toEntity(JsonNode.class).getBody();
+        assertThat(task.get("lastError").asString()).isEqualTo("dev.apalis.task.RetryTaskException: The CRM is down");
 
         this.app.delete().uri("/crm/outage").retrieve().toBodilessEntity();
         await().atMost(PATIENCE).until(() -> status(crm), "DONE"::equals);

@@ -5,9 +5,12 @@ import java.util.Map;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -23,16 +26,17 @@ import static org.awaitility.Awaitility.await;
  * {@code spring.datasource.url}, so that it can be read after the application has closed (and so that
  * this also checks that the app then uses it and starts no embedded server).
  */
+@ExtendWith(OutputCaptureExtension.class)
 class GracefulShutdownTests {
 
     @Test
-    void closingTheAppWaitsForTheSlowReportAndLeavesNothingRunning() throws Exception {
+    void closingTheAppWaitsForTheSlowReportAndLeavesNothingRunning(CapturedOutput output) throws Exception {
         try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().start()) {
             // command-line arguments, which override application.yml (default properties would not)
             ConfigurableApplicationContext application = new SpringApplicationBuilder(SampleApplication.class)
                 .run("--spring.datasource.url=" + postgres.getJdbcUrl("postgres", "postgres"),
                         "--spring.datasource.username=postgres", "--server.port=0", "--management.server.port=0",
-                        "--sample.report.delay=0s", "--sample.report.duration=2s", "--sample.mail.busy-attempts=0");
+                        "--sample.report.delay=0s", "--sample.report.duration=3s", "--sample.mail.busy-attempts=0");
             assertThat(application.getBeansOfType(EmbeddedPostgresServer.class)).isEmpty();
             int port = application.getEnvironment().getRequiredProperty("local.server.port", Integer.class);
             JsonNode receipt = SampleApplicationTests.client(port)
@@ -47,6 +51,9 @@ class GracefulShutdownTests {
             await().atMost(Duration.ofSeconds(20)).until(() -> workers.get("signup-report").inFlight() == 1);
 
             application.close();
+
+            assertThat(output).as("the shutdown began with the report in flight")
+                .contains("wait for their tasks in flight (signup-report: 1 in flight");
 
             JdbcClient jdbc = JdbcClient.create(postgres.getPostgresDatabase());
             assertThat(jdbc.sql("select status, attempts from apalis.tasks where id = ?::uuid")

@@ -36,7 +36,7 @@ import static org.awaitility.Awaitility.await;
  * a duplicate signup pushes nothing, a CRM outage pauses and resumes a worker, and Actuator reports.
  */
 @SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
-        properties = { "management.server.port=0", "sample.report.delay=2s", "sample.report.duration=100ms",
+        properties = { "management.server.port=0", "sample.report.delay=3s", "sample.report.duration=100ms",
                 "sample.crm.check-interval=100ms" })
 @ExtendWith(OutputCaptureExtension.class)
 class SampleApplicationTests {

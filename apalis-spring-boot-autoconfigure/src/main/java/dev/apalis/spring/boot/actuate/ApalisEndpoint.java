@@ -174,14 +174,19 @@ public class ApalisEndpoint {
             return new ActionDescriptor(verb, false, "Worker '" + name + "' does not run: nothing to " + verb,
                     worker(name), null);
         }
-        if ("pause".equals(verb)) {
+        boolean pause = "pause".equals(verb);
+        if (pause) {
             context.pause();
         }
         else {
             context.resume();
         }
-        String message = "Worker '" + name + "' is " + ("pause".equals(verb) ? "paused: it claims nothing until resumed"
-                : "running: it claims tasks");
+        if (context.isPaused() != pause) {
+            return new ActionDescriptor(verb, false, "Worker '" + name + "' is stopping: nothing to " + verb,
+                    worker(name), null);
+        }
+        String message = "Worker '" + name + "' is "
+                + (pause ? "paused: it claims nothing until resumed" : "running: it claims tasks");
         return new ActionDescriptor(verb, true, message, worker(name), null);
     }
 

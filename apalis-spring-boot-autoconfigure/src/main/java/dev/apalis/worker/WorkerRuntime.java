@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -79,6 +80,9 @@ final class WorkerRuntime implements WorkerContext {
 
     private final AtomicInteger inFlight = new AtomicInteger();
 
+    /** One permit per slot: a claimed task (prefetched ones included) starts only once it holds one. */
+    private final Semaphore slots;
+
     private final AtomicInteger unreported = new AtomicInteger();
 
     private final Queue<TaskId> toRelease = new ConcurrentLinkedQueue<>();
@@ -107,6 +111,7 @@ final class WorkerRuntime implements WorkerContext {
         this.workerId = settings.name() + "-" + ProcessHandle.current().pid() + "-"
                 + Long.toString(ThreadLocalRandom.current().nextLong(Long.MAX_VALUE), 36);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        this.slots = new Semaphore(settings.concurrency(), true);
         this.rateLimiter = (settings.rateLimitPermits() > 0)
                 ? new RateLimiter(settings.rateLimitPermits(), settings.rateLimitPeriod()) : null;
     }
@@ -191,6 +196,7 @@ final class WorkerRuntime implements WorkerContext {
             }
             state = State.STOPPING;
         }
+        slots.release(); // wakes tasks waiting for a slot, which then see the stop and are released
         wakeUp();
     }
 
@@ -317,7 +323,9 @@ final class WorkerRuntime implements WorkerContext {
     // ---------------------------------------------------------------- running a task
 
     private void execute(Task task, int maxAttempts) {
+        slots.acquireUninterruptibly();
         if (state != State.RUNNING) {
+            slots.release();
             toRelease.add(task.id());
             slotFreed();
             return;
@@ -393,6 +401,7 @@ final class WorkerRuntime implements WorkerContext {
             report(Completion.retry(task.id(), retryAt, describe(failure)), new WorkerEvent.TaskFailed(name(), now,
                     task.id(), task.queue(), task.attempts(), duration, failure, retryAt));
         }
+        slots.release();
         slotFreed();
     }
 
@@ -494,6 +503,7 @@ final class WorkerRuntime implements WorkerContext {
                             task.queue(), task.attempts(), Duration.ofNanos(System.nanoTime() - execution.startNanos),
                             new InterruptedException(reason), now));
                     running.remove(execution);
+                    slots.release();
                     slotFreed();
                 }
             }
@@ -515,22 +525,31 @@ final class WorkerRuntime implements WorkerContext {
         terminated.countDown();
     }
 
+    /** Waits for tasks in flight; claimed tasks that did not start are released as soon as they give up. */
     private void awaitInFlight(long deadlineNanos) {
-        lock.lock();
-        try {
-            while (inFlight.get() > 0) {
+        while (true) {
+            releaseUnstarted();
+            lock.lock();
+            try {
+                if (inFlight.get() == 0) {
+                    return;
+                }
                 long remaining = deadlineNanos - System.nanoTime();
                 if (remaining <= 0) {
                     return;
                 }
-                wake.awaitNanos(remaining);
+                if (!wakeRequested) {
+                    wake.awaitNanos(remaining);
+                }
+                wakeRequested = false;
             }
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-        }
-        finally {
-            lock.unlock();
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            finally {
+                lock.unlock();
+            }
         }
     }
 

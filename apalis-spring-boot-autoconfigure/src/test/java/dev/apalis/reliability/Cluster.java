@@ -16,8 +16,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Several {@link Node}s on one database, and the test's own view of that database: a storage to push
- * with (no maintenance: only the nodes rescue orphans) and {@link Db} to assert with. Closing it kills
- * the nodes still running.
+ * with (no maintenance: only the nodes rescue orphans) and {@link Db} to assert with, both emptied
+ * first. Closing it kills the nodes still running.
  */
 final class Cluster implements AutoCloseable {
 
@@ -40,6 +40,8 @@ final class Cluster implements AutoCloseable {
         this.storage = PostgresStorage.builder(dataSource).maintenance(false).build();
         this.db = new Db(dataSource, PostgresStorage.DEFAULT_SCHEMA);
         db.createExecutions();
+        // a fresh start for each scenario of a test class (they share the class's database)
+        db.jdbc().execute("TRUNCATE apalis.tasks, apalis.workers, public.executions");
     }
 
     Db db() {

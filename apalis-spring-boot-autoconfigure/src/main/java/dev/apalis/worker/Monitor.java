@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs several workers together and stops them together: a graceful stop of every worker at once,
@@ -86,16 +88,17 @@ public final class Monitor {
     }
 
     /**
-     * Starts every worker, stops them all when the signal completes, and blocks until they stopped.
+     * Starts every worker, stops them all when the signal completes, and blocks until they stopped
+     * (also when they all stop by themselves before the signal).
      * @param signal when to stop
-     * @throws InterruptedException if interrupted while waiting
+     * @throws InterruptedException if interrupted while waiting; the workers are then stopped
      */
     public void runUntil(CompletionStage<?> signal) throws InterruptedException {
         List<WorkerContext> contexts = start();
         if (signal instanceof ShutdownSignal shutdown) {
             contexts.forEach(shutdown::hold);
         }
-        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
         signal.whenComplete((result, error) -> {
             try {
                 stop();
@@ -107,6 +110,25 @@ public final class Monitor {
                 stopped.countDown();
             }
         });
-        stopped.await();
+        try {
+            while (!stopped.await(100, TimeUnit.MILLISECONDS)) {
+                if (allTerminated(contexts)) {
+                    return;
+                }
+            }
+        }
+        catch (InterruptedException ex) {
+            stop();
+            throw ex;
+        }
+    }
+
+    private static boolean allTerminated(List<WorkerContext> contexts) throws InterruptedException {
+        for (WorkerContext context : contexts) {
+            if (!context.awaitTermination(Duration.ZERO)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

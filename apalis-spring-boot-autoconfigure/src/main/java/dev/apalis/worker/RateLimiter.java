@@ -42,13 +42,14 @@ final class RateLimiter {
     }
 
     /**
-     * Gives back the most recently taken permits (a claim came back with fewer tasks than permits).
+     * How many permits are free now, without taking them.
      */
-    synchronized void giveBack(int count, long nowNanos) {
-        for (int i = 0; i < count; i++) {
-            oldest = (oldest - 1 + starts.length) % starts.length;
-            starts[oldest] = nowNanos - periodNanos;
+    synchronized int available(long nowNanos) {
+        int free = 0;
+        while (free < starts.length && nowNanos - starts[(oldest + free) % starts.length] >= periodNanos) {
+            free++;
         }
+        return free;
     }
 
     /** How long until the next permit is free, zero if one is free now. */

@@ -16,7 +16,7 @@ final class TaskExecution implements TaskContext {
 
     final Task task;
 
-    final long startNanos;
+    volatile long startNanos;
 
     private final WorkerRuntime worker;
 
@@ -25,6 +25,8 @@ final class TaskExecution implements TaskContext {
     private final AtomicBoolean settled = new AtomicBoolean();
 
     private Thread thread;
+
+    private boolean started;
 
     volatile ScheduledFuture<?> timeoutFuture;
 
@@ -35,8 +37,18 @@ final class TaskExecution implements TaskContext {
         this.startNanos = System.nanoTime();
     }
 
-    synchronized void attach(Thread current) {
+    /**
+     * Binds the attempt to the handler's thread as it starts.
+     * @return {@code false} if the attempt was settled before it started (a stop released it): do not run it
+     */
+    synchronized boolean attach(Thread current) {
+        if (settled.get()) {
+            return false;
+        }
         thread = current;
+        started = true;
+        startNanos = System.nanoTime();
+        return true;
     }
 
     /** Forgets the handler's thread, so that a late timeout cannot interrupt whatever it runs next. */
@@ -44,11 +56,15 @@ final class TaskExecution implements TaskContext {
         thread = null;
     }
 
-    /** Interrupts the handler's thread if it still runs this attempt. */
-    synchronized void interrupt() {
+    /**
+     * Interrupts the handler's thread if it still runs this attempt.
+     * @return whether the attempt had started; one settled before it started never will
+     */
+    synchronized boolean interrupt() {
         if (thread != null) {
             thread.interrupt();
         }
+        return started;
     }
 
     /** Whether this call settled the attempt; only the first call does. */

@@ -112,7 +112,7 @@ public final class WorkerBuilder {
     /**
      * How many tasks to claim ahead of free slots, so that a fast worker does not wait for a round trip
      * between tasks. Claimed tasks wait in memory (locked to this worker) until a slot frees; they are
-     * released on a graceful stop and rescued after a crash. Default 0: claim only for free slots,
+     * released on pause and on a graceful stop, and rescued after a crash. Default 0: claim only for free slots,
      * which is fairest when several nodes share a queue of slow tasks.
      * @param prefetch 0 or more
      * @return this builder
@@ -143,7 +143,8 @@ public final class WorkerBuilder {
     }
 
     /**
-     * At most {@code permits} task starts in any window of {@code period}, for this worker.
+     * At most {@code permits} task starts in any window of {@code period}, for this worker. The worker
+     * claims no more tasks than it may start now, so that a slow limit does not hold tasks locked.
      * @param permits 1 or more
      * @param period a positive duration
      * @return this builder

@@ -15,7 +15,8 @@ public interface WorkerContext {
     String queue();
 
     /**
-     * Stops claiming tasks; tasks in flight go on. Does nothing if already paused or stopping.
+     * Stops claiming and starting tasks; tasks in flight go on, and claimed tasks that did not start
+     * (prefetched) are released to the queue. Does nothing if already paused or stopping.
      */
     void pause();
 

@@ -4,7 +4,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.Queue;
@@ -13,9 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -41,6 +43,10 @@ import dev.apalis.task.TaskTimeoutException;
  * A started worker. Three threads of its own: the fetcher claims tasks for free slots and waits for
  * wake-ups, the completer reports outcomes to the backend in batches, the scheduler sends heart-beats
  * and enforces timeouts. Handlers run on a separate pool, one thread per task in flight.
+ * <p>
+ * Claimed tasks wait in {@code waiting} until a slot is free (and, with a rate limit, a permit):
+ * at most {@code concurrency} run at once, however many are prefetched. Tasks start only while the
+ * worker runs and is not paused; waiting tasks are released on pause and at once on stop.
  */
 final class WorkerRuntime implements WorkerContext {
 
@@ -53,6 +59,9 @@ final class WorkerRuntime implements WorkerContext {
     private static final Duration MAX_ERROR_BACKOFF = Duration.ofSeconds(10);
 
     private static final int MAX_ERROR_LENGTH = 4000;
+
+    /** How long a stop waits, after interrupting what ran past its shutdown timeout, for attempts settling on their own. */
+    private static final Duration SETTLE_WAIT = Duration.ofSeconds(1);
 
     private enum State {
         NEW, RUNNING, STOPPING, STOPPED
@@ -78,14 +87,19 @@ final class WorkerRuntime implements WorkerContext {
 
     private volatile boolean paused;
 
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Tasks claimed and not yet completed or released: running or waiting. */
+    private final AtomicInteger claimed = new AtomicInteger();
 
-    /** One permit per slot: a claimed task (prefetched ones included) starts only once it holds one. */
-    private final Semaphore slots;
+    /** Handler slots taken, at most the concurrency. */
+    private final AtomicInteger active = new AtomicInteger();
 
     private final AtomicInteger unreported = new AtomicInteger();
 
-    private final Queue<TaskId> toRelease = new ConcurrentLinkedQueue<>();
+    /** Claimed tasks that wait for a slot; guarded by {@code this}. */
+    private final Deque<Task> waiting = new ArrayDeque<>();
+
+    /** The size of {@code waiting}, written under {@code this}, read without it. */
+    private volatile int waitingSize;
 
     private final Queue<TaskExecution> running = new ConcurrentLinkedQueue<>();
 
@@ -111,7 +125,6 @@ final class WorkerRuntime implements WorkerContext {
         this.workerId = settings.name() + "-" + ProcessHandle.current().pid() + "-"
                 + Long.toString(ThreadLocalRandom.current().nextLong(Long.MAX_VALUE), 36);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
-        this.slots = new Semaphore(settings.concurrency(), true);
         this.rateLimiter = (settings.rateLimitPermits() > 0)
                 ? new RateLimiter(settings.rateLimitPermits(), settings.rateLimitPeriod()) : null;
     }
@@ -129,6 +142,13 @@ final class WorkerRuntime implements WorkerContext {
             throw new IllegalStateException("Worker '" + name() + "' was already started; build a new worker to run it again");
         }
         backend.register(new WorkerRegistration(workerId, name(), queue()));
+        try {
+            subscription = backend.subscribe(queue(), this::wakeUp);
+        }
+        catch (RuntimeException ex) {
+            deregisterQuietly();
+            throw ex;
+        }
         handlers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 settings.handlerThreads());
         ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1,
@@ -136,7 +156,6 @@ final class WorkerRuntime implements WorkerContext {
         scheduled.setRemoveOnCancelPolicy(true);
         scheduler = scheduled;
         state = State.RUNNING;
-        subscription = backend.subscribe(queue(), this::wakeUp);
         long heartbeat = settings.heartbeatInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
         emit(new WorkerEvent.Start(name(), Instant.now()));
@@ -167,6 +186,7 @@ final class WorkerRuntime implements WorkerContext {
         }
         if (changed) {
             emit(new WorkerEvent.Paused(name(), Instant.now()));
+            wakeUp();
         }
     }
 
@@ -196,7 +216,6 @@ final class WorkerRuntime implements WorkerContext {
             }
             state = State.STOPPING;
         }
-        slots.release(); // wakes tasks waiting for a slot, which then see the stop and are released
         wakeUp();
     }
 
@@ -213,7 +232,7 @@ final class WorkerRuntime implements WorkerContext {
 
     @Override
     public int inFlight() {
-        return inFlight.get();
+        return active.get();
     }
 
     @Override
@@ -247,32 +266,30 @@ final class WorkerRuntime implements WorkerContext {
         while (state == State.RUNNING) {
             try {
                 if (paused) {
+                    releaseWaiting();
                     awaitWake(settings.pollInterval().toNanos());
                     continue;
                 }
-                int free = settings.concurrency() + settings.prefetch() - inFlight.get();
-                if (free <= 0) {
-                    awaitWake(settings.pollInterval().toNanos());
-                    continue;
-                }
-                int wanted = free;
+                startWaiting();
+                int wanted = settings.concurrency() + settings.prefetch() - claimed.get();
                 if (rateLimiter != null) {
-                    wanted = rateLimiter.tryAcquire(free, System.nanoTime());
-                    if (wanted == 0) {
-                        awaitWake(Math.max(1, rateLimiter.nanosUntilNextPermit(System.nanoTime())));
-                        continue;
-                    }
+                    // Claim no more than the permits free now can start: claimed tasks must not wait for permits.
+                    wanted = Math.min(wanted, rateLimiter.available(System.nanoTime()) - waitingSize);
+                }
+                if (wanted <= 0) {
+                    awaitWake(nanosUntilSlotOrPermit());
+                    continue;
                 }
                 List<Task> tasks = backend.claim(queue(), workerId, wanted);
-                if (rateLimiter != null && tasks.size() < wanted) {
-                    rateLimiter.giveBack(wanted - tasks.size(), System.nanoTime());
-                }
                 errorBackoff = MIN_ERROR_BACKOFF;
-                for (Task task : tasks) {
-                    dispatch(task);
-                }
                 if (!tasks.isEmpty()) {
                     idle = false;
+                    claimed.addAndGet(tasks.size());
+                    synchronized (this) {
+                        waiting.addAll(tasks);
+                        waitingSize = waiting.size();
+                    }
+                    startWaiting();
                 }
                 if (tasks.size() < wanted) {
                     waitForWork(tasks.isEmpty());
@@ -290,9 +307,24 @@ final class WorkerRuntime implements WorkerContext {
         shutDown();
     }
 
+    /**
+     * Nothing to claim now: a freed slot wakes the fetcher, and with a rate limit that has no free
+     * permit, so does the next permit (a waiting task may lack only that).
+     */
+    private long nanosUntilSlotOrPermit() {
+        long wait = settings.pollInterval().toNanos();
+        if (rateLimiter != null) {
+            long now = System.nanoTime();
+            if (rateLimiter.available(now) == 0) {
+                wait = Math.min(wait, Math.max(1, rateLimiter.nanosUntilNextPermit(now)));
+            }
+        }
+        return wait;
+    }
+
     /** The queue has no more due tasks: wait for a push, the poll interval, or the next run time. */
     private void waitForWork(boolean nothingClaimed) {
-        if (nothingClaimed && inFlight.get() == 0 && unreported.get() == 0 && !idle) {
+        if (nothingClaimed && claimed.get() == 0 && unreported.get() == 0 && !idle) {
             idle = true;
             emit(new WorkerEvent.Idle(name(), Instant.now()));
         }
@@ -307,37 +339,78 @@ final class WorkerRuntime implements WorkerContext {
         }
     }
 
-    private void dispatch(Task task) {
-        int maxAttempts = (task.maxAttempts() > 0) ? task.maxAttempts() : settings.retryPolicy().maxAttempts();
-        inFlight.incrementAndGet();
-        try {
-            handlers.execute(() -> execute(task, maxAttempts));
+    /**
+     * Hands waiting tasks to handler threads while slots (and rate-limit permits) are free, the worker
+     * runs and is not paused. An attempt is in {@code running} from here on, so that a stop sees it.
+     * Cheap when nothing waits: a handler thread that frees its slot does not take the lock then.
+     */
+    private void startWaiting() {
+        if (waitingSize == 0) {
+            return;
         }
-        catch (RuntimeException ex) {
-            inFlight.decrementAndGet();
-            toRelease.add(task.id());
-            throw ex;
+        List<TaskExecution> starting = new ArrayList<>();
+        synchronized (this) {
+            while (state == State.RUNNING && !paused && !waiting.isEmpty() && active.get() < settings.concurrency()
+                    && (rateLimiter == null || rateLimiter.tryAcquire(1, System.nanoTime()) == 1)) {
+                Task task = waiting.poll();
+                int maxAttempts = (task.maxAttempts() > 0) ? task.maxAttempts() : settings.retryPolicy().maxAttempts();
+                TaskExecution execution = new TaskExecution(task, this, maxAttempts);
+                running.add(execution);
+                active.incrementAndGet();
+                starting.add(execution);
+            }
+            waitingSize = waiting.size();
+        }
+        for (TaskExecution execution : starting) {
+            try {
+                handlers.execute(() -> execute(execution));
+            }
+            catch (RuntimeException ex) {
+                if (execution.settle()) {
+                    running.remove(execution);
+                    active.decrementAndGet();
+                    claimed.decrementAndGet();
+                    release(List.of(execution.task.id()));
+                    wakeUp();
+                }
+                emit(new WorkerEvent.Error(name(), Instant.now(), ex));
+            }
+        }
+    }
+
+    /** Puts the claimed tasks that did not start back in the queue (on pause and on stop). */
+    private void releaseWaiting() {
+        List<TaskId> ids = new ArrayList<>();
+        synchronized (this) {
+            Task task;
+            while ((task = waiting.poll()) != null) {
+                ids.add(task.id());
+            }
+            waitingSize = 0;
+        }
+        if (!ids.isEmpty()) {
+            claimed.addAndGet(-ids.size());
+            release(ids);
         }
     }
 
     // ---------------------------------------------------------------- running a task
 
-    private void execute(Task task, int maxAttempts) {
-        slots.acquireUninterruptibly();
-        if (state != State.RUNNING) {
-            slots.release();
-            toRelease.add(task.id());
-            slotFreed();
+    private void execute(TaskExecution execution) {
+        if (!execution.attach(Thread.currentThread())) {
             return;
         }
-        TaskExecution execution = new TaskExecution(task, this, maxAttempts);
-        execution.attach(Thread.currentThread());
-        running.add(execution);
+        Task task = execution.task;
         emit(new WorkerEvent.TaskStarted(name(), Instant.now(), task.id(), task.queue(), task.attempts()));
         Duration timeout = settings.timeout();
         if (timeout != null) {
-            execution.timeoutFuture = scheduler.schedule(() -> timeOut(execution, timeout), timeout.toNanos(),
-                    TimeUnit.NANOSECONDS);
+            try {
+                execution.timeoutFuture = scheduler.schedule(() -> timeOut(execution, timeout), timeout.toNanos(),
+                        TimeUnit.NANOSECONDS);
+            }
+            catch (RejectedExecutionException ex) {
+                // The worker stopped while this attempt started; its stop settled it already.
+            }
         }
         Throwable failure = null;
         try {
@@ -401,12 +474,13 @@ final class WorkerRuntime implements WorkerContext {
             report(Completion.retry(task.id(), retryAt, describe(failure)), new WorkerEvent.TaskFailed(name(), now,
                     task.id(), task.queue(), task.attempts(), duration, failure, retryAt));
         }
-        slots.release();
         slotFreed();
     }
 
     private void slotFreed() {
-        inFlight.decrementAndGet();
+        active.decrementAndGet();
+        claimed.decrementAndGet();
+        startWaiting();
         wakeUp();
     }
 
@@ -435,7 +509,7 @@ final class WorkerRuntime implements WorkerContext {
                 if (batch.isEmpty()) {
                     Report first = reports.poll(100, TimeUnit.MILLISECONDS);
                     if (first == null) {
-                        if (state == State.STOPPED) {
+                        if (state == State.STOPPED && reports.isEmpty()) {
                             return;
                         }
                         continue;
@@ -444,8 +518,10 @@ final class WorkerRuntime implements WorkerContext {
                     reports.drainTo(batch, MAX_COMPLETIONS_PER_BATCH - 1);
                 }
                 List<Completion> completions = new ArrayList<>(batch.size());
+                boolean retries = false;
                 for (Report report : batch) {
                     completions.add(report.completion());
+                    retries |= report.completion() instanceof Completion.Retry;
                 }
                 backend.complete(workerId, completions);
                 errorBackoff = MIN_ERROR_BACKOFF;
@@ -454,7 +530,9 @@ final class WorkerRuntime implements WorkerContext {
                         emit(event);
                     }
                 }
-                if (unreported.addAndGet(-batch.size()) == 0 && inFlight.get() == 0 && !idle) {
+                boolean drained = unreported.addAndGet(-batch.size()) == 0 && claimed.get() == 0 && !idle;
+                if (drained || retries) {
+                    // The fetcher may be idle (and should say so) or sleeping past a retry's run time.
                     wakeUp();
                 }
                 batch.clear();
@@ -488,28 +566,35 @@ final class WorkerRuntime implements WorkerContext {
 
     private void shutDown() {
         long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
-        awaitInFlight(deadline);
-        if (inFlight.get() > 0) {
-            logger.warn("Worker '" + name() + "' still had " + inFlight.get() + " tasks running after its shutdown timeout of "
+        releaseWaiting();
+        awaitNoneActive(deadline);
+        if (active.get() > 0) {
+            logger.warn("Worker '" + name() + "' still had " + active.get() + " tasks running after its shutdown timeout of "
                     + settings.shutdownTimeout() + "; interrupting them and putting them back in the queue");
+            List<TaskId> unstarted = new ArrayList<>();
             for (TaskExecution execution : running) {
                 if (execution.settle()) {
-                    execution.interrupt();
-                    Task task = execution.task;
-                    String reason = "Interrupted: worker '" + name() + "' stopped before the task finished (shutdown timeout "
-                            + settings.shutdownTimeout() + ")";
-                    Instant now = Instant.now();
-                    report(Completion.retry(task.id(), now, reason), new WorkerEvent.TaskFailed(name(), now, task.id(),
-                            task.queue(), task.attempts(), Duration.ofNanos(System.nanoTime() - execution.startNanos),
-                            new InterruptedException(reason), now));
                     running.remove(execution);
-                    slots.release();
+                    Task task = execution.task;
+                    if (execution.interrupt()) {
+                        String reason = "Interrupted: worker '" + name() + "' stopped before the task finished (shutdown timeout "
+                                + settings.shutdownTimeout() + ")";
+                        Instant now = Instant.now();
+                        report(Completion.retry(task.id(), now, reason), new WorkerEvent.TaskFailed(name(), now, task.id(),
+                                task.queue(), task.attempts(), Duration.ofNanos(System.nanoTime() - execution.startNanos),
+                                new InterruptedException(reason), now));
+                    }
+                    else {
+                        unstarted.add(task.id());
+                    }
                     slotFreed();
                 }
             }
+            release(unstarted);
+            // Attempts that settled on their own meanwhile (returned, timed out) report in a moment.
+            awaitNoneActive(System.nanoTime() + SETTLE_WAIT.toNanos());
         }
         handlers.shutdown();
-        releaseUnstarted();
         state = State.STOPPED;
         try {
             completer.join(Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 5000));
@@ -525,40 +610,26 @@ final class WorkerRuntime implements WorkerContext {
         terminated.countDown();
     }
 
-    /** Waits for tasks in flight; claimed tasks that did not start are released as soon as they give up. */
-    private void awaitInFlight(long deadlineNanos) {
-        while (true) {
-            releaseUnstarted();
-            lock.lock();
-            try {
-                if (inFlight.get() == 0) {
-                    return;
-                }
+    private void awaitNoneActive(long deadlineNanos) {
+        lock.lock();
+        try {
+            while (active.get() > 0) {
                 long remaining = deadlineNanos - System.nanoTime();
                 if (remaining <= 0) {
                     return;
                 }
-                if (!wakeRequested) {
-                    wake.awaitNanos(remaining);
-                }
-                wakeRequested = false;
+                wake.awaitNanos(remaining);
             }
-            catch (InterruptedException ex) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            finally {
-                lock.unlock();
-            }
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        finally {
+            lock.unlock();
         }
     }
 
-    private void releaseUnstarted() {
-        List<TaskId> ids = new ArrayList<>();
-        TaskId id;
-        while ((id = toRelease.poll()) != null) {
-            ids.add(id);
-        }
+    private void release(List<TaskId> ids) {
         if (ids.isEmpty()) {
             return;
         }
@@ -580,6 +651,10 @@ final class WorkerRuntime implements WorkerContext {
             logger.debug("Could not close the wake-up subscription of worker '" + name() + "'", ex);
         }
         scheduler.shutdownNow();
+        deregisterQuietly();
+    }
+
+    private void deregisterQuietly() {
         try {
             backend.deregister(workerId);
         }

@@ -27,9 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The plain-Java examples of {@code docs/workers.md} and {@code docs/events.md}: each region between
- * {@code tag::name[]} and {@code end::name[]} is quoted in the docs ({@link DocsSnippetsTest} checks
- * that the quotes match), and each test runs its example on a {@link MemoryStorage}.
+ * The plain-Java examples of {@code docs/workers.md} and {@code docs/events.md}, each run on a
+ * {@link MemoryStorage}; {@link DocsSnippetsTest} checks that the docs quote them as they are here.
  */
 class WorkerExamplesTest {
 
@@ -57,7 +56,6 @@ class WorkerExamplesTest {
 
     @Test
     void buildAndStart() throws Exception {
-        // tag::build[]
         Worker worker = WorkerBuilder.named("email")
                 .backend(storage)                                   // a MemoryStorage or a PostgresStorage
                 .concurrency(8)                                     // at most 8 tasks at once
@@ -69,22 +67,18 @@ class WorkerExamplesTest {
                 .build(Email.class, (email, ctx) -> ctx.data(Mailer.class).send(email));
 
         WorkerContext context = worker.start();                     // returns at once
-        // end::build[]
         push(new Email("ada@example.com", "Welcome"));
         await().atMost(5, TimeUnit.SECONDS).until(() -> mailer.sent.size() == 1);
-        // tag::control[]
         context.pause();                                            // claims nothing; tasks in flight go on
         context.resume();
         context.stop();                                             // graceful: finish, release, then Stop
         context.awaitTermination(Duration.ofSeconds(30));
-        // end::control[]
         assertThat(context.isRunning()).isFalse();
     }
 
     @Test
     void runUntilSignal() throws Exception {
         push(new Email("ada@example.com", "Welcome"));
-        // tag::run-until[]
         CompletableFuture<Void> signal = new CompletableFuture<>();  // or ShutdownSignal.onJvmShutdown()
         Worker worker = WorkerBuilder.named("email")
                 .backend(storage)
@@ -95,14 +89,12 @@ class WorkerExamplesTest {
                 })
                 .build(Email.class, (email, ctx) -> mailer.send(email));
         worker.runUntil(signal);                                     // blocks until stopped gracefully
-        // end::run-until[]
         assertThat(mailer.sent).hasSize(1);
     }
 
     @Test
     void stopFromInsideATask() throws Exception {
         push(new Email("ada@example.com", "Last one"));
-        // tag::stop-from-task[]
         Worker worker = WorkerBuilder.named("email")
                 .backend(storage)
                 .build(Email.class, (email, ctx) -> {
@@ -112,7 +104,6 @@ class WorkerExamplesTest {
                     }
                 });
         worker.run();                                                // blocks until stopped
-        // end::stop-from-task[]
         assertThat(mailer.sent).extracting(Email::subject).containsExactly("Last one");
     }
 
@@ -122,19 +113,16 @@ class WorkerExamplesTest {
         Worker worker = WorkerBuilder.named("email")
                 .backend(storage)
                 .build(Email.class, (email, ctx) -> mailer.send(email));
-        // tag::stream[]
         try (Stream<WorkerEvent> events = worker.stream()) {         // starts the worker
             events.takeWhile(event -> !(event instanceof WorkerEvent.Idle))
                     .forEach(event -> System.out.println(event));    // Start, TaskStarted, TaskSucceeded
         }                                                            // closing the stream stops the worker
-        // end::stream[]
         assertThat(mailer.sent).hasSize(1);
     }
 
     @Test
     void failAndAbort() throws Exception {
         storage.push(new NewTask("email", codec.encode(new Email("nobody", "Welcome")), TaskOptions.defaults()));
-        // tag::abort[]
         Worker worker = WorkerBuilder.named("email")
                 .backend(storage)
                 .build(Email.class, (email, ctx) -> {
@@ -143,7 +131,6 @@ class WorkerExamplesTest {
                     }
                     mailer.send(email);                               // any other exception: retried
                 });
-        // end::abort[]
         WorkerContext context = worker.start();
         await().atMost(5, TimeUnit.SECONDS).until(() -> storage.countByQueueAndStatus().stream()
             .anyMatch(count -> count.status() == TaskStatus.KILLED));
@@ -156,7 +143,6 @@ class WorkerExamplesTest {
 
     @Test
     void monitor() throws Exception {
-        // tag::monitor[]
         Worker emails = WorkerBuilder.named("email").backend(storage)
                 .build(Email.class, (email, ctx) -> mailer.send(email));
         Worker reports = WorkerBuilder.named("report").backend(storage)
@@ -168,7 +154,6 @@ class WorkerExamplesTest {
         monitor.start();
         // ... later, or from a signal with monitor.runUntil(ShutdownSignal.onJvmShutdown())
         monitor.stop();                                              // stops all, waits for all
-        // end::monitor[]
         assertThat(emails.toString()).contains("STOPPED");
         assertThat(reports.toString()).contains("STOPPED");
     }
@@ -177,7 +162,6 @@ class WorkerExamplesTest {
     void listenToEvents() throws Exception {
         storage.push(new NewTask("email", "{\"to\": 42, \"subject\": []}", TaskOptions.defaults()));
         List<String> log = new CopyOnWriteArrayList<>();
-        // tag::listener[]
         Worker worker = WorkerBuilder.named("email")
                 .backend(storage)
                 .onEvent((ctx, event) -> {
@@ -189,7 +173,6 @@ class WorkerExamplesTest {
                     }
                 })
                 .build(Email.class, (email, ctx) -> mailer.send(email));
-        // end::listener[]
         WorkerContext context = worker.start();
         await().atMost(5, TimeUnit.SECONDS).until(() -> !log.isEmpty());
         context.stop();

@@ -1,0 +1,132 @@
+package dev.apalis.spring.boot;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.util.StringValueResolver;
+
+import dev.apalis.spring.TaskHandler;
+
+/**
+ * The settings of one {@link TaskHandler @TaskHandler}, placeholders resolved and parsed; a
+ * {@code null} field was not set on the annotation.
+ */
+record TaskHandlerAttributes(String name, String queue, Integer concurrency, Integer prefetch, Duration pollInterval,
+        Duration timeout, Integer maxAttempts, Duration backoffInitial, Double backoffMultiplier, Duration backoffMax,
+        Double backoffJitter, Integer rateLimitPermits, Duration rateLimitPeriod) {
+
+    /**
+     * Resolves and parses the attributes of an annotation.
+     * @param annotation the merged annotation
+     * @param resolver resolves {@code ${...}} placeholders
+     * @param where the handler, for messages
+     * @param problems where problems are added
+     * @return the attributes; meaningless if problems were added
+     */
+    static TaskHandlerAttributes of(TaskHandler annotation, StringValueResolver resolver, String where,
+            List<String> problems) {
+        Parser parser = new Parser(resolver, where, problems);
+        String name = parser.text("value", annotation.value());
+        if (name == null) {
+            problems.add(where + ": @TaskHandler needs a worker name, for example @TaskHandler(\"email\")");
+        }
+        return new TaskHandlerAttributes(name, parser.text("queue", annotation.queue()),
+                parser.integer("concurrency", annotation.concurrency(), 1),
+                parser.integer("prefetch", annotation.prefetch(), 0),
+                parser.positive("pollInterval", annotation.pollInterval()),
+                parser.positive("timeout", annotation.timeout()),
+                parser.integer("maxAttempts", annotation.maxAttempts(), 1),
+                parser.notNegative("backoffInitial", annotation.backoffInitial()),
+                parser.decimal("backoffMultiplier", annotation.backoffMultiplier(), 1.0, Double.MAX_VALUE,
+                        "1.0 or more"),
+                parser.notNegative("backoffMax", annotation.backoffMax()),
+                parser.decimal("backoffJitter", annotation.backoffJitter(), 0.0, 1.0, "between 0.0 and 1.0"),
+                parser.integer("rateLimitPermits", annotation.rateLimitPermits(), 0),
+                parser.positive("rateLimitPeriod", annotation.rateLimitPeriod()));
+    }
+
+    private static final class Parser {
+
+        private final StringValueResolver resolver;
+
+        private final String where;
+
+        private final List<String> problems;
+
+        Parser(StringValueResolver resolver, String where, List<String> problems) {
+            this.resolver = resolver;
+            this.where = where;
+            this.problems = problems;
+        }
+
+        String text(String attribute, String raw) {
+            if (raw == null || raw.isEmpty()) {
+                return null;
+            }
+            String resolved;
+            try {
+                resolved = resolver.resolveStringValue(raw);
+            }
+            catch (RuntimeException ex) {
+                problems.add(where + ": @TaskHandler(" + attribute + " = \"" + raw + "\") cannot be resolved: "
+                        + ex.getMessage());
+                return null;
+            }
+            if (resolved != null && resolved.contains("${")) {
+                problems.add(where + ": @TaskHandler(" + attribute + " = \"" + raw + "\") cannot be resolved: "
+                        + "a placeholder in \"" + resolved + "\" names no property");
+                return null;
+            }
+            return (resolved == null || resolved.isBlank()) ? null : resolved.trim();
+        }
+
+        Integer integer(String attribute, String raw, int min) {
+            return parse(attribute, raw, Integer::valueOf, "a whole number", (value) -> value >= min,
+                    "must be " + min + " or more");
+        }
+
+        Double decimal(String attribute, String raw, double min, double max, String allowed) {
+            return parse(attribute, raw, Double::valueOf, "a number", (value) -> value >= min && value <= max,
+                    "must be " + allowed);
+        }
+
+        Duration positive(String attribute, String raw) {
+            return parse(attribute, raw, DurationStyle::detectAndParse, "a duration such as 500ms, 10s or PT1M",
+                    (value) -> !value.isNegative() && !value.isZero(), "must be a positive duration");
+        }
+
+        Duration notNegative(String attribute, String raw) {
+            return parse(attribute, raw, DurationStyle::detectAndParse, "a duration such as 500ms, 10s or PT1M",
+                    (value) -> !value.isNegative(), "must not be negative");
+        }
+
+        private <T> T parse(String attribute, String raw, Function<String, T> parser, String expected,
+                Predicate<T> allowed, String notAllowed) {
+            String text = text(attribute, raw);
+            if (text == null) {
+                return null;
+            }
+            T value;
+            try {
+                value = parser.apply(text);
+            }
+            catch (RuntimeException ex) {
+                invalid(attribute, raw, text, "must be " + expected);
+                return null;
+            }
+            if (!allowed.test(value)) {
+                invalid(attribute, raw, text, notAllowed);
+                return null;
+            }
+            return value;
+        }
+
+        private void invalid(String attribute, String raw, String resolved, String message) {
+            String value = raw.equals(resolved) ? "\"" + raw + "\"" : "\"" + raw + "\" (resolved to \"" + resolved + "\")";
+            problems.add(where + ": @TaskHandler(" + attribute + " = " + value + ") " + message);
+        }
+    }
+}

@@ -5,6 +5,11 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
@@ -28,11 +33,19 @@ final class Cluster implements AutoCloseable {
 
     private final String queue;
 
-    private final List<Node> nodes = new ArrayList<>();
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
 
     private final PostgresStorage storage;
 
     private final Db db;
+
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "heartbeat-sampler");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private final AtomicLong maxHeartbeatAgeMillis = new AtomicLong();
 
     Cluster(TestPostgres.Database database, DataSource dataSource, String queue) {
         this.database = database;
@@ -42,6 +55,33 @@ final class Cluster implements AutoCloseable {
         db.createExecutions();
         // a fresh start for each scenario of a test class (they share the class's database)
         db.jdbc().execute("TRUNCATE apalis.tasks, apalis.workers, public.executions");
+        sampler.scheduleWithFixedDelay(this::sampleHeartbeats, 250, 250, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The oldest heart-beat of a live node seen so far (sampled every 250 ms): how close a live node came
+     * to having its tasks rescued, which happens once it exceeds the orphan threshold.
+     */
+    Duration maxHeartbeatAge() {
+        return Duration.ofMillis(maxHeartbeatAgeMillis.get());
+    }
+
+    private void sampleHeartbeats() {
+        try {
+            db.jdbc().query("""
+                    SELECT id, (extract(epoch FROM clock_timestamp() - last_heartbeat) * 1000)::bigint
+                    FROM apalis.workers""", rs -> {
+                String id = rs.getString(1);
+                long age = rs.getLong(2);
+                boolean live = nodes.stream().anyMatch(node -> id.startsWith(node.workerIdPrefix(queue)) && node.isAlive());
+                if (live) {
+                    maxHeartbeatAgeMillis.accumulateAndGet(age, Math::max);
+                }
+            });
+        }
+        catch (RuntimeException ex) {
+            // a sample lost; the next one follows
+        }
     }
 
     Db db() {
@@ -135,6 +175,7 @@ final class Cluster implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.shutdownNow();
         for (Node node : nodes) {
             node.close();
         }

@@ -102,8 +102,30 @@ public final class NodeApp {
                 jdbc.update("UPDATE public.executions SET ended_at = clock_timestamp() "
                         + "WHERE task_id = ? AND pid = ? AND attempt = ?", ctx.taskId().value(), pid, ctx.attempt());
             });
+        watchForStalls(pid);
         worker.runUntil(ShutdownSignal.onJvmShutdown(shutdownTimeout.plusSeconds(5)));
         storage.close();
         pool.close();
+    }
+
+    /** Prints how late a 100 ms sleep wakes up when it is a second late or more (CPU starvation, GC). */
+    private static void watchForStalls(long pid) {
+        Thread watcher = new Thread(() -> {
+            while (true) {
+                long before = System.nanoTime();
+                try {
+                    Thread.sleep(100);
+                }
+                catch (InterruptedException ex) {
+                    return;
+                }
+                long lateMillis = (System.nanoTime() - before) / 1_000_000 - 100;
+                if (lateMillis >= 1000) {
+                    System.out.println("NODE " + pid + " STALL a 100 ms sleep woke " + lateMillis + " ms late");
+                }
+            }
+        }, "stall-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 }

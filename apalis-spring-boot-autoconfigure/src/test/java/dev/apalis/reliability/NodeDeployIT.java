@@ -109,6 +109,7 @@ class NodeDeployIT {
                 .put("exitCode", exitCode)
                 .put("duplicates", db.tasksStartedMoreThanOnce())
                 .put("lost", db.tasksNeverStarted())
+                .put("maxHeartbeatAgeOfLiveNodes", cluster.maxHeartbeatAge())
                 .print();
         }
     }

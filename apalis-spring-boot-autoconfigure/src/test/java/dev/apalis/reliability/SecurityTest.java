@@ -21,6 +21,9 @@ import tools.jackson.databind.DefaultTyping;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.apalis.backend.WorkerRegistration;
@@ -32,7 +35,9 @@ import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskOptions;
 import dev.apalis.task.TaskStatus;
+import dev.apalis.spring.boot.ApalisAutoConfiguration;
 import dev.apalis.test.PostgresDatabase;
+import dev.apalis.test.TestPostgres;
 import dev.apalis.worker.WorkerBuilder;
 import dev.apalis.worker.WorkerContext;
 
@@ -132,6 +137,28 @@ class SecurityTest {
             assertThat(upper.schema()).isEqualTo("sec");
         }
         Figures.of("security-schema-names").put("refused", refused.size()).print();
+    }
+
+    @Test
+    void theSchemaPropertyIsValidatedBeforeAnythingReachesTheDatabase(TestPostgres.Database database) {
+        List<String> schemasBefore = schemas();
+        ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, ApalisAutoConfiguration.class))
+            .withPropertyValues("spring.datasource.url=" + database.jdbcUrl(),
+                    "spring.datasource.username=" + database.username(),
+                    "spring.datasource.password=" + database.password());
+        for (String schema : List.of("sec; DROP TABLE sec.tasks", "sec\"; DROP SCHEMA sec CASCADE; --", "public.tasks",
+                "pg_temp")) {
+            runner.withPropertyValues("apalis.jdbc.schema=" + schema).run(context -> {
+                assertThat(context).as(schema).hasFailed();
+                assertThat(context.getStartupFailure()).as(schema).hasStackTraceContaining("apalis.jdbc.schema must");
+            });
+        }
+        assertThat(schemas()).as("schemas after the attempts").isEqualTo(schemasBefore);
+    }
+
+    private static List<String> schemas() {
+        return jdbc.queryForList("SELECT nspname FROM pg_namespace ORDER BY nspname", String.class);
     }
 
     @Test

@@ -32,7 +32,8 @@ class SeveralNodesIT {
             throws Exception {
         try (Cluster cluster = new Cluster(database, dataSource, "drain")) {
             Db db = cluster.db();
-            cluster.start(NODES, "several", "concurrency=" + CONCURRENCY);
+            // the default orphan threshold: a live node is never taken for dead, even on a loaded machine
+            cluster.start(NODES, "several", "concurrency=" + CONCURRENCY, "orphanThreshold=PT30S");
             Instant start = Instant.now();
             cluster.push(Tasks.numbered("drain", 0, TASKS));
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
@@ -61,6 +62,7 @@ class SeveralNodesIT {
                 .put("perNode", byPid.values())
                 .put("duplicates", db.tasksStartedMoreThanOnce())
                 .put("lost", db.tasksNeverStarted())
+                .put("maxHeartbeatAge", cluster.maxHeartbeatAge())
                 .print();
         }
     }

@@ -1,0 +1,52 @@
+package dev.apalis.benchmarks;
+
+/**
+ * How much work one measurement does; the same for every system.
+ *
+ * @param tasks tasks queued before a drain
+ * @param threads handler threads of a worker, pushing threads of a push, claiming threads of the raw loop
+ * @param pushTasks tasks stored by a push measurement
+ * @param batchSize tasks per call of a batched push
+ * @param latencyTasks tasks pushed one by one at a steady rate for the latency of Apalis
+ * @param peerLatencyTasks the same for the peers, whose polling makes each run last a poll interval longer
+ * @param latencyRate pushes per second during a latency measurement
+ */
+public record Workload(int tasks, int threads, int pushTasks, int batchSize, int latencyTasks, int peerLatencyTasks,
+        double latencyRate) {
+
+    public Workload {
+        requirePositive(tasks, "tasks");
+        requirePositive(threads, "threads");
+        requirePositive(pushTasks, "pushTasks");
+        requirePositive(batchSize, "batchSize");
+        requirePositive(latencyTasks, "latencyTasks");
+        requirePositive(peerLatencyTasks, "peerLatencyTasks");
+        if (!(latencyRate > 0)) {
+            throw new IllegalArgumentException("latencyRate must be positive, was " + latencyRate);
+        }
+    }
+
+    /** Spare connections in every system's pool beyond one per thread (for fetchers, listeners, heart-beats). */
+    public static final int SPARE_CONNECTIONS = 4;
+
+    /** The size of every system's connection pool: one per thread, plus {@link #SPARE_CONNECTIONS}. */
+    public int poolSize() {
+        return threads + SPARE_CONNECTIONS;
+    }
+
+    /**
+     * A smaller copy of this workload for an untimed warm-up of the JIT and the connection pools.
+     * @param warmUpTasks at most this many tasks per drain or push
+     * @return the warm-up workload
+     */
+    public Workload warmUp(int warmUpTasks) {
+        return new Workload(Math.min(tasks, warmUpTasks), threads, Math.min(pushTasks, warmUpTasks), batchSize,
+                Math.min(latencyTasks, warmUpTasks), Math.min(peerLatencyTasks, warmUpTasks), latencyRate);
+    }
+
+    private static void requirePositive(int value, String name) {
+        if (value < 1) {
+            throw new IllegalArgumentException(name + " must be 1 or more, was " + value);
+        }
+    }
+}

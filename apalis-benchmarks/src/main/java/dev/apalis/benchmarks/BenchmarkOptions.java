@@ -51,8 +51,8 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
               --repeat N                   runs of each measurement; the median is reported (default 3)
               --push-tasks N               tasks per push measurement (default 10000)
               --batch-size N               tasks per batched push (default 500)
-              --latency-tasks N            tasks of Apalis's latency run (default 2000)
-              --peer-latency-tasks N       tasks of each peer's latency run (default 500)
+              --latency-tasks N            tasks of a latency run (default 2000); a peer's run pushes at least
+                                           for one of its poll intervals (db-scheduler 2000, JobRunr 3000)
               --latency-rate N             pushes per second in latency runs (default 200)
               --warmup-tasks N             tasks of one untimed warm-up run per throughput scenario (default 2000, 0 = none)
               --jdbc-url URL               PostgreSQL to use (default: start an embedded PostgreSQL 17)
@@ -82,7 +82,6 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         int pushTasks = 10_000;
         int batchSize = 500;
         int latencyTasks = 2_000;
-        int peerLatencyTasks = 500;
         double latencyRate = 200;
         int warmUpTasks = 2_000;
         String jdbcUrl = null;
@@ -105,7 +104,6 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                 case "--push-tasks" -> pushTasks = positive(option, value(option, rest));
                 case "--batch-size" -> batchSize = positive(option, value(option, rest));
                 case "--latency-tasks" -> latencyTasks = positive(option, value(option, rest));
-                case "--peer-latency-tasks" -> peerLatencyTasks = positive(option, value(option, rest));
                 case "--latency-rate" -> latencyRate = positive(option, value(option, rest));
                 case "--warmup-tasks" -> warmUpTasks = Math.max(0, integer(option, value(option, rest)));
                 case "--jdbc-url" -> jdbcUrl = value(option, rest);
@@ -122,8 +120,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
             throw new IllegalArgumentException("--jobrunr-poll must be 5s or more (JobRunr's smallest), was "
                     + jobRunrPoll);
         }
-        Workload workload = new Workload(tasks, threads, pushTasks, batchSize, latencyTasks, peerLatencyTasks,
-                latencyRate);
+        Workload workload = new Workload(tasks, threads, pushTasks, batchSize, latencyTasks, latencyRate);
         return new BenchmarkOptions(workload, repeat, warmUpTasks, jdbcUrl, jdbcUser, jdbcPassword, dbSchedulerPoll,
                 jobRunrPoll, Set.copyOf(systems), output, memory, help);
     }

@@ -45,7 +45,8 @@ public final class Environment {
         parameters.put("pushTasks", workload.pushTasks());
         parameters.put("batchSize", workload.batchSize());
         parameters.put("latencyTasks", workload.latencyTasks());
-        parameters.put("peerLatencyTasks", workload.peerLatencyTasks());
+        parameters.put("dbSchedulerLatencyTasks", workload.latencyTasksFor(options.dbSchedulerPollInterval()));
+        parameters.put("jobRunrLatencyTasks", workload.latencyTasksFor(options.jobRunrPollInterval()));
         parameters.put("latencyRatePerSecond", workload.latencyRate());
         parameters.put("dbSchedulerPollInterval", options.dbSchedulerPollInterval().toString());
         parameters.put("jobRunrPollInterval", options.jobRunrPollInterval().toString());

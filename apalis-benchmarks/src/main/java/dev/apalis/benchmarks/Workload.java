@@ -1,5 +1,7 @@
 package dev.apalis.benchmarks;
 
+import java.time.Duration;
+
 /**
  * How much work one measurement does; the same for every system.
  *
@@ -7,12 +9,11 @@ package dev.apalis.benchmarks;
  * @param threads handler threads of a worker, pushing threads of a push, claiming threads of the raw loop
  * @param pushTasks tasks stored by a push measurement
  * @param batchSize tasks per call of a batched push
- * @param latencyTasks tasks pushed one by one at a steady rate for the latency of Apalis
- * @param peerLatencyTasks the same for the peers, whose polling makes each run last a poll interval longer
+ * @param latencyTasks tasks pushed one by one at a steady rate in a latency measurement (a polling system
+ * gets more, see {@link #latencyTasksFor})
  * @param latencyRate pushes per second during a latency measurement
  */
-public record Workload(int tasks, int threads, int pushTasks, int batchSize, int latencyTasks, int peerLatencyTasks,
-        double latencyRate) {
+public record Workload(int tasks, int threads, int pushTasks, int batchSize, int latencyTasks, double latencyRate) {
 
     public Workload {
         requirePositive(tasks, "tasks");
@@ -20,7 +21,6 @@ public record Workload(int tasks, int threads, int pushTasks, int batchSize, int
         requirePositive(pushTasks, "pushTasks");
         requirePositive(batchSize, "batchSize");
         requirePositive(latencyTasks, "latencyTasks");
-        requirePositive(peerLatencyTasks, "peerLatencyTasks");
         if (!(latencyRate > 0)) {
             throw new IllegalArgumentException("latencyRate must be positive, was " + latencyRate);
         }
@@ -41,7 +41,19 @@ public record Workload(int tasks, int threads, int pushTasks, int batchSize, int
      */
     public Workload warmUp(int warmUpTasks) {
         return new Workload(Math.min(tasks, warmUpTasks), threads, Math.min(pushTasks, warmUpTasks), batchSize,
-                Math.min(latencyTasks, warmUpTasks), Math.min(peerLatencyTasks, warmUpTasks), latencyRate);
+                Math.min(latencyTasks, warmUpTasks), latencyRate);
+    }
+
+    /**
+     * How many tasks a latency run of a system that polls every {@code pollInterval} pushes: at least
+     * {@link #latencyTasks}, and enough for the pushes to span a whole poll interval, so that they land at
+     * every phase of the polling rather than all just after (or just before) one poll.
+     * @param pollInterval the system's poll interval
+     * @return the number of tasks
+     */
+    public int latencyTasksFor(Duration pollInterval) {
+        long spanning = (long) Math.ceil(latencyRate * pollInterval.toNanos() / 1_000_000_000.0);
+        return (int) Math.max(latencyTasks, Math.min(Integer.MAX_VALUE, spanning));
     }
 
     private static void requirePositive(int value, String name) {

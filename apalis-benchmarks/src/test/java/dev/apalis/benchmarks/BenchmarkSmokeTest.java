@@ -61,7 +61,7 @@ class BenchmarkSmokeTest {
         BenchmarkOptions options = BenchmarkOptions.parse("--jdbc-url", database.jdbcUrl(), "--jdbc-user",
                 database.username(), "--jdbc-password", database.password(), "--tasks", "500", "--push-tasks", "200",
                 "--threads", "4", "--repeat", "1", "--warmup-tasks", "0", "--latency-tasks", "100",
-                "--peer-latency-tasks", "20", "--db-scheduler-poll", "1s", "--jobrunr-poll", "5s", "--output",
+"--db-scheduler-poll", "1s", "--jobrunr-poll", "5s", "--output",
                 output.toString());
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
 

@@ -19,7 +19,8 @@ import dev.apalis.benchmarks.Workload;
 /**
  * db-scheduler latency at low load: a running scheduler (default {@code fetch} polling) while instances
  * are scheduled for now, one by one at a steady rate, through the scheduler itself; schedule call to
- * handler start. Immediate execution is off, as by default, so a task waits for the next poll.
+ * handler start. Immediate execution is off, as by default, so a task waits for the next poll; the pushes
+ * span at least one polling interval so that they land at every phase of the polling.
  */
 public final class DbSchedulerLatencyScenario implements Scenario {
 
@@ -52,7 +53,7 @@ public final class DbSchedulerLatencyScenario implements Scenario {
         HikariDataSource pool = database.pool("bench-dbscheduler", DbSchedulerSetup.SCHEMA, workload.poolSize());
         try {
             DbSchedulerSetup.createTable(database);
-            LatencyProbe probe = new LatencyProbe(workload.peerLatencyTasks());
+            LatencyProbe probe = new LatencyProbe(workload.latencyTasksFor(pollingInterval));
             OneTimeTask<Integer> task = DbSchedulerSetup.task(probe);
             Scheduler scheduler = DbSchedulerSetup.scheduler(pool, task, workload.threads(), false, pollingInterval,
                     null);

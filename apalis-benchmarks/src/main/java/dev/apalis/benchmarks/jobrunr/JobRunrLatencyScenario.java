@@ -20,7 +20,8 @@ import dev.apalis.benchmarks.Workload;
 
 /**
  * JobRunr latency at low load: a running background job server while jobs are enqueued one by one at a
- * steady rate; enqueue call to job start. Jobs wait for the server's next poll.
+ * steady rate; enqueue call to job start. Jobs wait for the server's next poll; the pushes span at least
+ * one poll interval so that they land at every phase of the polling.
  */
 public final class JobRunrLatencyScenario implements Scenario {
 
@@ -53,7 +54,7 @@ public final class JobRunrLatencyScenario implements Scenario {
         JsonMapper json = JobRunrSetup.jsonMapper();
         HikariDataSource pool = database.pool("bench-jobrunr", JobRunrSetup.SCHEMA, workload.poolSize());
         StorageProvider storage = null;
-        LatencyProbe probe = new LatencyProbe(workload.peerLatencyTasks());
+        LatencyProbe probe = new LatencyProbe(workload.latencyTasksFor(pollInterval));
         try {
             storage = JobRunrSetup.freshStorage(database, pool, json);
             JobScheduler scheduler = new JobScheduler(storage);

@@ -9,6 +9,11 @@ import java.util.Optional;
 
 import javax.sql.DataSource;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.util.ClassUtils;
+
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
@@ -18,9 +23,37 @@ import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 
 /**
- * A durable {@link Backend} on PostgreSQL. SKELETON: the API is fixed, the implementation follows.
+ * A durable {@link Backend} on PostgreSQL: tasks survive restarts and crashes, and any number of
+ * nodes can share one database.
+ * <p>
+ * What it guarantees, on top of the {@link Backend} contract:
+ * <ul>
+ * <li><b>Transactional pushes.</b> Pushes go through Spring's {@code JdbcTemplate}: inside a Spring
+ * transaction on the same {@link DataSource} they commit or roll back with it (the outbox pattern),
+ * and their wake-up notification is only delivered on commit.</li>
+ * <li><b>One-statement claims</b> with {@code FOR UPDATE SKIP LOCKED}, in the order priority, run time,
+ * id, served by a partial index that matches that order; outcomes are written a batch per statement,
+ * each guarded by status and owner.</li>
+ * <li><b>Wake-ups</b> by LISTEN/NOTIFY over one connection per storage (started with the first
+ * subscription, reconnecting after failures); workers also poll, so a pooler in transaction mode or
+ * {@link Builder#notifications(boolean) notifications(false)} only costs latency.</li>
+ * <li><b>Crash recovery.</b> Tasks held by a worker whose last heart-beat is older than the orphan
+ * threshold go back to the queue, checked every third of the threshold (or every maintenance
+ * interval if that is shorter); one node at a time does it.</li>
+ * <li><b>At-least-once delivery.</b> A task is never lost; it runs twice only if its worker died or
+ * lost its claim mid-run. Handlers should be idempotent.</li>
+ * <li><b>Retention.</b> Done and killed tasks are deleted after their retention, in batches, by one
+ * node at a time.</li>
+ * </ul>
+ * The schema (default {@value #DEFAULT_SCHEMA}) is created or upgraded by {@link Builder#build()}
+ * unless {@link Builder#initializeSchema(boolean) initializeSchema(false)}; the DDL is on the class
+ * path as {@code dev/apalis/backend/postgres/schema-v1.sql} for Flyway or Liquibase. The storage owns
+ * two daemon threads at most (listener and maintenance) and one connection for listening;
+ * {@link #close()} releases them and leaves the stored tasks alone. Thread-safe.
  */
 public final class PostgresStorage implements Backend {
+
+    private static final Log logger = LogFactory.getLog(PostgresStorage.class);
 
     public static final String DEFAULT_SCHEMA = "apalis";
 
@@ -32,8 +65,58 @@ public final class PostgresStorage implements Backend {
 
     public static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(30);
 
+    /** The shortest time between two orphan checks, whatever the threshold. */
+    private static final Duration MIN_RESCUE_INTERVAL = Duration.ofMillis(100);
+
+    private static final Duration MAX_RETENTION = Duration.ofDays(365L * 1000);
+
+    private static final boolean PGJDBC_PRESENT = ClassUtils.isPresent("org.postgresql.PGConnection",
+            PostgresStorage.class.getClassLoader());
+
+    private final SchemaNames names;
+
+    private final TaskPusher pusher;
+
+    private final TaskClaimer claimer;
+
+    private final CompletionWriter writer;
+
+    private final WorkerRegistry workers;
+
+    private final TaskInspections inspections;
+
+    private final NotificationListener listener;
+
+    private final Maintenance maintenance;
+
     private PostgresStorage(Builder builder) {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.names = SchemaNames.of(builder.schema);
+        StorageJdbc db = new StorageJdbc(builder.dataSource, names);
+        SchemaInitializer schema = new SchemaInitializer(db);
+        if (builder.initializeSchema) {
+            schema.initialize();
+        }
+        else {
+            schema.check();
+        }
+        boolean notify = builder.notifications;
+        this.pusher = new TaskPusher(db, notify);
+        this.claimer = new TaskClaimer(db);
+        this.writer = new CompletionWriter(db, notify);
+        this.workers = new WorkerRegistry(db);
+        this.inspections = new TaskInspections(db, notify);
+        if (notify && !PGJDBC_PRESENT) {
+            logger.warn("The PostgreSQL JDBC driver (org.postgresql:postgresql) is not on the class path: Apalis "
+                    + "cannot LISTEN, so workers find new tasks by polling only");
+        }
+        DataSource listenSource = (builder.listenDataSource != null) ? builder.listenDataSource : builder.dataSource;
+        this.listener = (notify && PGJDBC_PRESENT) ? new NotificationListener(listenSource, names) : null;
+        this.maintenance = new Maintenance(new OrphanRescuer(db, builder.orphanThreshold, notify),
+                new RetentionPruner(db, builder.doneRetention, builder.killedRetention), builder.maintenanceInterval,
+                names.schema());
+        if (builder.maintenance) {
+            maintenance.start(rescueInterval(builder.orphanThreshold, builder.maintenanceInterval));
+        }
     }
 
     /**
@@ -45,87 +128,166 @@ public final class PostgresStorage implements Backend {
         return new Builder(dataSource);
     }
 
-    /** The schema this storage's tables live in. */
-    public String schema() {
-        throw new UnsupportedOperationException();
+    /**
+     * How often orphans are looked for: every third of the threshold, or every maintenance interval if
+     * that is shorter, so that a crashed worker's tasks are back within 4/3 of the threshold after its
+     * last heart-beat.
+     * @param orphanThreshold the orphan threshold
+     * @param maintenanceInterval the maintenance interval
+     * @return the interval between orphan checks
+     */
+    static Duration rescueInterval(Duration orphanThreshold, Duration maintenanceInterval) {
+        Duration third = orphanThreshold.dividedBy(3);
+        Duration interval = (third.compareTo(maintenanceInterval) < 0) ? third : maintenanceInterval;
+        return (interval.compareTo(MIN_RESCUE_INTERVAL) < 0) ? MIN_RESCUE_INTERVAL : interval;
     }
 
+    /** The schema this storage's tables live in (lower case). */
+    public String schema() {
+        return names.schema();
+    }
+
+    /**
+     * {@inheritDoc}
+     * @throws dev.apalis.task.PayloadException if PostgreSQL cannot store the payload as {@code jsonb}
+     * (it is not valid JSON, or holds a {@code \u0000} escape)
+     * @throws IllegalArgumentException if the queue name is longer than 255 characters or the unique
+     * key longer than 500, or either holds a NUL character
+     */
     @Override
     public TaskId push(NewTask task) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(task, "task");
+        return pusher.pushAll(List.of(task)).get(0);
     }
 
+    /**
+     * {@inheritDoc} One statement for the whole list (a second one only when unique keys were already
+     * held); all or nothing.
+     * @throws dev.apalis.task.PayloadException if PostgreSQL cannot store a payload as {@code jsonb};
+     * the message says which task
+     */
     @Override
     public List<TaskId> pushAll(List<NewTask> tasks) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(tasks, "tasks");
+        return pusher.pushAll(tasks);
     }
 
     @Override
     public void register(WorkerRegistration worker) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(worker, "worker");
+        workers.register(worker);
     }
 
     @Override
     public void heartbeat(String workerId) {
-        throw new UnsupportedOperationException();
+        workers.heartbeat(Objects.requireNonNull(workerId, "workerId"));
     }
 
     @Override
     public void deregister(String workerId) {
-        throw new UnsupportedOperationException();
+        workers.deregister(Objects.requireNonNull(workerId, "workerId"));
     }
 
     @Override
     public List<Task> claim(String queue, String workerId, int max) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(workerId, "workerId");
+        return claimer.claim(queue, workerId, max);
     }
 
     @Override
     public void complete(String workerId, Collection<Completion> completions) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(workerId, "workerId");
+        writer.complete(workerId, completions);
     }
 
     @Override
     public void release(String workerId, Collection<TaskId> ids) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(workerId, "workerId");
+        writer.release(workerId, ids);
     }
 
     @Override
     public Optional<Instant> nextRunAt(String queue) {
-        throw new UnsupportedOperationException();
+        return claimer.nextRunAt(Objects.requireNonNull(queue, "queue"));
     }
 
+    /**
+     * {@inheritDoc} With notifications disabled (or without the PostgreSQL JDBC driver) nothing is
+     * called and workers rely on polling.
+     */
     @Override
     public Subscription subscribe(String queue, Runnable listener) {
-        throw new UnsupportedOperationException();
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(listener, "listener");
+        if (this.listener == null) {
+            return () -> {
+            };
+        }
+        return this.listener.subscribe(queue, listener);
     }
 
     @Override
     public Optional<Task> find(TaskId id) {
-        throw new UnsupportedOperationException();
+        return inspections.find(Objects.requireNonNull(id, "id"));
     }
 
     @Override
     public List<QueueCount> countByQueueAndStatus() {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public boolean retry(TaskId id) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public boolean cancel(TaskId id) {
-        throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {
+        return inspections.countByQueueAndStatus();
     }
 
     /**
-     * Builds a {@link PostgresStorage}. Every setting has a default.
+     * {@inheritDoc} Refuses ({@code false}) while an unfinished task of the same queue holds the
+     * task's unique key.
+     */
+    @Override
+    public boolean retry(TaskId id) {
+        return inspections.retry(Objects.requireNonNull(id, "id"));
+    }
+
+    /**
+     * {@inheritDoc} The task keeps the error {@code "Cancelled by an operator"}.
+     */
+    @Override
+    public boolean cancel(TaskId id) {
+        return inspections.cancel(Objects.requireNonNull(id, "id"));
+    }
+
+    /**
+     * Stops the listener and maintenance threads and gives the listening connection back. Stored
+     * tasks are not touched. Calling it twice is harmless.
+     */
+    @Override
+    public void close() {
+        try {
+            if (listener != null) {
+                listener.close();
+            }
+        }
+        finally {
+            maintenance.close();
+        }
+    }
+
+    /** The maintenance rounds, for tests that run them at once. */
+    Maintenance maintenance() {
+        return maintenance;
+    }
+
+    /** The server process id of the listening connection, or 0 while there is none (for tests). */
+    int listenerBackendPid() {
+        return (listener != null) ? listener.backendPid() : 0;
+    }
+
+    @Override
+    public String toString() {
+        return "PostgresStorage[schema " + names.schema() + "]";
+    }
+
+    /**
+     * Builds a {@link PostgresStorage}. Every setting has a default; {@link #build()} creates or
+     * upgrades the schema (unless told not to) and starts the maintenance thread.
      */
     public static final class Builder {
 
@@ -136,6 +298,10 @@ public final class PostgresStorage implements Backend {
         private boolean initializeSchema = true;
 
         private boolean notifications = true;
+
+        private DataSource listenDataSource;
+
+        private boolean maintenance = true;
 
         private Duration orphanThreshold = DEFAULT_ORPHAN_THRESHOLD;
 
@@ -149,9 +315,13 @@ public final class PostgresStorage implements Backend {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         }
 
-        /** The schema of the tables; a plain SQL identifier (letters, digits, underscores). Default {@code apalis}. */
+        /**
+         * The schema of the tables; a plain SQL identifier (letters, digits, underscores, 63 at most).
+         * Default {@code apalis}.
+         * @throws IllegalArgumentException if it is not a plain identifier
+         */
         public Builder schema(String schema) {
-            this.schema = schema;
+            this.schema = SchemaNames.of(schema).schema();
             return this;
         }
 
@@ -167,32 +337,74 @@ public final class PostgresStorage implements Backend {
             return this;
         }
 
-        /** How old a worker's last heart-beat may be before its running tasks go back to the queue. Default 30 s. */
+        /**
+         * Where the listening connection comes from, when it must not come from the main data source
+         * (for example a direct connection when the main one goes through a pooler in transaction
+         * mode, which does not deliver notifications). Default: the main data source.
+         */
+        public Builder listenDataSource(DataSource dataSource) {
+            this.listenDataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /**
+         * Whether this storage runs orphan rescue and retention (on a daemon thread). Turn it off only
+         * if another storage on the same schema does. Default true.
+         */
+        public Builder maintenance(boolean enabled) {
+            this.maintenance = enabled;
+            return this;
+        }
+
+        /**
+         * How old a worker's last heart-beat may be before its running tasks go back to the queue.
+         * Keep it well above the workers' heart-beat interval (5 s by default). Default 30 s.
+         */
         public Builder orphanThreshold(Duration threshold) {
-            this.orphanThreshold = threshold;
+            this.orphanThreshold = requirePositive(threshold, "orphan threshold", Duration.ofDays(1));
             return this;
         }
 
         /** How long done tasks are kept. Default 1 day. */
         public Builder doneRetention(Duration retention) {
-            this.doneRetention = retention;
+            this.doneRetention = requirePositive(retention, "done retention", MAX_RETENTION);
             return this;
         }
 
         /** How long killed tasks are kept. Default 7 days. */
         public Builder killedRetention(Duration retention) {
-            this.killedRetention = retention;
+            this.killedRetention = requirePositive(retention, "killed retention", MAX_RETENTION);
             return this;
         }
 
-        /** How often orphan rescue and retention run (one node at a time). Default 30 s. */
+        /**
+         * How often retention runs, and the longest time between two orphan checks (which also run
+         * every third of the orphan threshold). One node at a time runs each. Default 30 s.
+         */
         public Builder maintenanceInterval(Duration interval) {
-            this.maintenanceInterval = interval;
+            this.maintenanceInterval = requirePositive(interval, "maintenance interval", Duration.ofDays(1));
             return this;
         }
 
+        /**
+         * Builds the storage: creates or upgrades the schema (unless disabled), then starts the
+         * maintenance thread (unless disabled).
+         * @return the storage
+         * @throws org.springframework.dao.DataAccessException if the schema cannot be initialized
+         */
         public PostgresStorage build() {
             return new PostgresStorage(this);
+        }
+
+        private static Duration requirePositive(Duration value, String what, Duration max) {
+            Objects.requireNonNull(value, what);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("The " + what + " must be positive, was " + value);
+            }
+            if (value.compareTo(max) > 0) {
+                throw new IllegalArgumentException("The " + what + " must be at most " + max + ", was " + value);
+            }
+            return value;
         }
     }
 }

@@ -1,0 +1,134 @@
+package dev.apalis.backend.postgres;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+/**
+ * A storage's background upkeep on one daemon thread: orphan rescue every {@code rescueInterval} and
+ * retention every {@code retentionInterval}. Every run catches everything, so a database outage only
+ * delays the next run; the first failure in a row is logged as a warning, the rest at debug level.
+ */
+final class Maintenance implements AutoCloseable {
+
+    private static final Log logger = LogFactory.getLog(Maintenance.class);
+
+    private final OrphanRescuer rescuer;
+
+    private final RetentionPruner pruner;
+
+    private final long retentionIntervalNanos;
+
+    private final String schema;
+
+    private ScheduledThreadPoolExecutor executor;
+
+    private volatile boolean closed;
+
+    private long lastPruneNanos;
+
+    private volatile boolean failing;
+
+    Maintenance(OrphanRescuer rescuer, RetentionPruner pruner, Duration retentionInterval, String schema) {
+        this.rescuer = rescuer;
+        this.pruner = pruner;
+        this.retentionIntervalNanos = retentionInterval.toNanos();
+        this.schema = schema;
+    }
+
+    /**
+     * Starts the thread.
+     * @param rescueInterval how often to look for orphans
+     */
+    synchronized void start(Duration rescueInterval) {
+        if (executor != null || closed) {
+            return;
+        }
+        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "apalis-maintenance-" + schema);
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduled.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        lastPruneNanos = System.nanoTime() - retentionIntervalNanos;
+        long period = Math.max(1, rescueInterval.toMillis());
+        scheduled.scheduleWithFixedDelay(this::run, period, period, TimeUnit.MILLISECONDS);
+        executor = scheduled;
+    }
+
+    /** One round: rescue, then retention when it is due. Never throws. */
+    void run() {
+        try {
+            rescue();
+            if (System.nanoTime() - lastPruneNanos >= retentionIntervalNanos) {
+                prune();
+                lastPruneNanos = System.nanoTime();
+            }
+            if (failing) {
+                failing = false;
+                logger.info("Apalis maintenance of schema '" + schema + "' works again");
+            }
+        }
+        catch (Throwable ex) {
+            if (closed) {
+                return;
+            }
+            if (!failing) {
+                failing = true;
+                logger.warn("Apalis maintenance of schema '" + schema + "' failed; it retries every interval "
+                        + "(further failures are logged at debug level)", ex);
+            }
+            else if (logger.isDebugEnabled()) {
+                logger.debug("Apalis maintenance of schema '" + schema + "' failed again", ex);
+            }
+        }
+    }
+
+    /** Whether the last round failed (for tests). */
+    boolean failing() {
+        return failing;
+    }
+
+    /** Rescues orphans once; see {@link OrphanRescuer#rescue()}. */
+    long rescue() {
+        long rescued = rescuer.rescue();
+        if (rescued > 0) {
+            logger.warn("Put " + rescued + " task(s) of schema '" + schema + "' back in the queue: their workers stopped "
+                    + "heart-beating while running them");
+        }
+        return rescued;
+    }
+
+    /** Prunes finished tasks once; see {@link RetentionPruner#prune}. */
+    long prune() {
+        long pruned = pruner.prune(() -> closed);
+        if (pruned > 0 && logger.isDebugEnabled()) {
+            logger.debug("Deleted " + pruned + " finished task(s) of schema '" + schema + "' past their retention");
+        }
+        return pruned;
+    }
+
+    @Override
+    public void close() {
+        ScheduledThreadPoolExecutor current;
+        synchronized (this) {
+            closed = true;
+            current = executor;
+            executor = null;
+        }
+        if (current != null) {
+            current.shutdownNow();
+            try {
+                if (!current.awaitTermination(5, TimeUnit.SECONDS)) {
+                    logger.warn("The Apalis maintenance thread of schema '" + schema + "' did not stop within 5 s");
+                }
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

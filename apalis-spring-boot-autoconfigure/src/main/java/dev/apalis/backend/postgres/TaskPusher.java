@@ -1,0 +1,325 @@
+package dev.apalis.backend.postgres;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.dao.DataAccessException;
+
+import dev.apalis.task.NewTask;
+import dev.apalis.task.PayloadException;
+import dev.apalis.task.TaskId;
+import dev.apalis.task.TaskOptions;
+
+/**
+ * Inserts tasks: a whole batch in one statement (rows as array parameters), which also sends one
+ * NOTIFY per queue. Tasks with a unique key that an unfinished task of the same queue already holds
+ * are skipped by {@code ON CONFLICT ... DO NOTHING}; a second statement, run only then, finds the
+ * holders' ids. Both run through the {@code JdbcTemplate}, so they join the caller's transaction on
+ * the same data source, and the notification is only delivered if it commits.
+ */
+final class TaskPusher {
+
+    /** Longest queue name, so that it fits the claim index and a NOTIFY payload whatever its characters. */
+    static final int MAX_QUEUE_LENGTH = 255;
+
+    /** Longest unique key, so that queue and key fit the unique index whatever their characters. */
+    static final int MAX_UNIQUE_KEY_LENGTH = 500;
+
+    /** How often a push retries unique keys whose holder finished between its insert and its look-up. */
+    private static final int MAX_UNIQUE_ROUNDS = 5;
+
+    private static final String INSERT = """
+            WITH input AS (
+                SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int4[], ?::int4[], ?::text[]::timestamptz[],
+                                     ?::int8[], ?::text[], ?::text[])
+                    WITH ORDINALITY AS i(id, queue, payload, max_attempts, priority, run_at, delay_micros,
+                                         unique_key, metadata, ord)
+            ), inserted AS (
+                INSERT INTO {tasks} (id, queue, payload, max_attempts, priority, run_at, unique_key, metadata)
+                SELECT id, queue, payload::jsonb, max_attempts, priority,
+                       coalesce(run_at, now() + coalesce(delay_micros, 0) * interval '1 microsecond'),
+                       unique_key, metadata::jsonb
+                FROM input
+                ORDER BY ord
+                ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL AND status NOT IN ('DONE', 'KILLED')
+                DO NOTHING
+                RETURNING id, queue
+            )""";
+
+    private static final String SELECT_INSERTED = """
+
+            SELECT id FROM inserted""";
+
+    private static final String NOTIFY_AND_SELECT_INSERTED = """
+            , notified AS (
+                SELECT count(pg_notify(?, queue)) AS sent FROM (SELECT DISTINCT queue FROM inserted) queues
+            )
+            SELECT id FROM inserted CROSS JOIN notified""";
+
+    private static final String FIND_UNIQUE = """
+            SELECT t.queue, t.unique_key, t.id
+            FROM {tasks} t
+            JOIN unnest(?::text[], ?::text[]) AS k(queue, unique_key)
+              ON t.queue = k.queue AND t.unique_key = k.unique_key
+            WHERE t.unique_key IS NOT NULL AND t.status NOT IN ('DONE', 'KILLED')""";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final StorageJdbc db;
+
+    private final String insertSql;
+
+    private final String findUniqueSql;
+
+    private final String channel;
+
+    TaskPusher(StorageJdbc db, boolean notify) {
+        this.db = db;
+        this.insertSql = db.names().expand(INSERT + (notify ? NOTIFY_AND_SELECT_INSERTED : SELECT_INSERTED));
+        this.findUniqueSql = db.names().expand(FIND_UNIQUE);
+        this.channel = notify ? db.names().channel() : null;
+    }
+
+    List<TaskId> pushAll(List<NewTask> tasks) {
+        int count = tasks.size();
+        if (count == 0) {
+            return List.of();
+        }
+        for (NewTask task : tasks) {
+            validate(task);
+        }
+        TaskId[] ids = new TaskId[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = TaskId.next();
+        }
+        List<Integer> waiting = indexes(count);
+        for (int round = 1; ; round++) {
+            Set<UUID> inserted = insert(tasks, ids, waiting);
+            List<Integer> skipped = new ArrayList<>();
+            for (int i : waiting) {
+                if (!inserted.contains(ids[i].value())) {
+                    skipped.add(i);
+                }
+            }
+            if (skipped.isEmpty()) {
+                break;
+            }
+            waiting = findHolders(tasks, ids, skipped);
+            if (waiting.isEmpty()) {
+                break;
+            }
+            if (round == MAX_UNIQUE_ROUNDS) {
+                throw new IllegalStateException("Could not push " + waiting.size() + " task(s) with unique keys after "
+                        + round + " tries: each time the task holding the key finished between the insert and the "
+                        + "look-up. Push again.");
+            }
+            for (int i : waiting) {
+                ids[i] = TaskId.next();
+            }
+        }
+        return List.of(ids);
+    }
+
+    /** Inserts the tasks at the given indexes; returns the ids actually inserted. */
+    private Set<UUID> insert(List<NewTask> tasks, TaskId[] ids, List<Integer> indexes) {
+        int n = indexes.size();
+        UUID[] idValues = new UUID[n];
+        String[] queues = new String[n];
+        String[] payloads = new String[n];
+        Integer[] maxAttempts = new Integer[n];
+        Integer[] priorities = new Integer[n];
+        String[] runAts = new String[n];
+        Long[] delays = new Long[n];
+        String[] uniqueKeys = new String[n];
+        String[] metadata = new String[n];
+        for (int k = 0; k < n; k++) {
+            int i = indexes.get(k);
+            NewTask task = tasks.get(i);
+            TaskOptions options = task.options();
+            idValues[k] = ids[i].value();
+            queues[k] = task.queue();
+            payloads[k] = task.payload();
+            maxAttempts[k] = options.maxAttempts();
+            priorities[k] = options.priority();
+            runAts[k] = TaskRows.timestamp(options.runAt());
+            delays[k] = (options.runAt() == null) ? micros(options.delay()) : null;
+            uniqueKeys[k] = options.uniqueKey();
+            metadata[k] = TaskRows.metadataJson(options.metadata());
+        }
+        Set<UUID> inserted = new HashSet<>(n * 2);
+        try {
+            db.jdbc().query(connection -> {
+                PreparedStatement ps = connection.prepareStatement(insertSql);
+                ps.setArray(1, SqlArrays.uuids(connection, idValues));
+                ps.setArray(2, SqlArrays.texts(connection, queues));
+                ps.setArray(3, SqlArrays.texts(connection, payloads));
+                ps.setArray(4, SqlArrays.ints(connection, maxAttempts));
+                ps.setArray(5, SqlArrays.ints(connection, priorities));
+                ps.setArray(6, SqlArrays.texts(connection, runAts));
+                ps.setArray(7, SqlArrays.longs(connection, delays));
+                ps.setArray(8, SqlArrays.texts(connection, uniqueKeys));
+                ps.setArray(9, SqlArrays.texts(connection, metadata));
+                if (channel != null) {
+                    ps.setString(10, channel);
+                }
+                return ps;
+            }, rs -> {
+                inserted.add(rs.getObject(1, UUID.class));
+            });
+        }
+        catch (DataAccessException ex) {
+            throw translate(ex, tasks, indexes);
+        }
+        return inserted;
+    }
+
+    /**
+     * Sets the ids of skipped tasks to those of the unfinished tasks holding their unique keys.
+     * @return the indexes whose key no unfinished task holds any more (to insert again)
+     */
+    private List<Integer> findHolders(List<NewTask> tasks, TaskId[] ids, List<Integer> skipped) {
+        String[] queues = new String[skipped.size()];
+        String[] keys = new String[skipped.size()];
+        for (int k = 0; k < skipped.size(); k++) {
+            NewTask task = tasks.get(skipped.get(k));
+            queues[k] = task.queue();
+            keys[k] = task.options().uniqueKey();
+        }
+        Map<String, TaskId> holders = new HashMap<>();
+        db.jdbc().query(connection -> {
+            PreparedStatement ps = connection.prepareStatement(findUniqueSql);
+            ps.setArray(1, SqlArrays.texts(connection, queues));
+            ps.setArray(2, SqlArrays.texts(connection, keys));
+            return ps;
+        }, rs -> {
+            holders.put(uniqueKey(rs.getString(1), rs.getString(2)), new TaskId(rs.getObject(3, UUID.class)));
+        });
+        List<Integer> again = new ArrayList<>();
+        for (int i : skipped) {
+            NewTask task = tasks.get(i);
+            TaskId holder = holders.get(uniqueKey(task.queue(), task.options().uniqueKey()));
+            if (holder != null) {
+                ids[i] = holder;
+            }
+            else {
+                again.add(i);
+            }
+        }
+        return again;
+    }
+
+    private static void validate(NewTask task) {
+        String queue = task.queue();
+        if (queue.length() > MAX_QUEUE_LENGTH) {
+            throw new IllegalArgumentException("Queue name '" + queue.substring(0, 40) + "...' is " + queue.length()
+                    + " characters long; PostgresStorage takes queue names of at most " + MAX_QUEUE_LENGTH
+                    + " characters");
+        }
+        if (queue.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("Queue name '" + queue.replace('\0', '?') + "' contains a NUL character,"
+                    + " which PostgreSQL cannot store in text; remove it");
+        }
+        String key = task.options().uniqueKey();
+        if (key != null && key.length() > MAX_UNIQUE_KEY_LENGTH) {
+            throw new IllegalArgumentException("Unique key '" + key.substring(0, 40) + "...' of a task for queue '"
+                    + queue + "' is " + key.length() + " characters long; PostgresStorage takes unique keys of at most "
+                    + MAX_UNIQUE_KEY_LENGTH + " characters (hash longer keys, e.g. with SHA-256)");
+        }
+        if (key != null && key.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("The unique key of a task for queue '" + queue + "' contains a NUL "
+                    + "character, which PostgreSQL cannot store in text; remove it");
+        }
+        for (Map.Entry<String, String> entry : task.options().metadata().entrySet()) {
+            if (entry.getKey().indexOf('\0') >= 0 || (entry.getValue() != null && entry.getValue().indexOf('\0') >= 0)) {
+                throw new IllegalArgumentException("The metadata '" + entry.getKey().replace('\0', '?') + "' of a task for "
+                        + "queue '" + queue + "' contains a NUL character, which PostgreSQL cannot store; remove it");
+            }
+        }
+    }
+
+    /**
+     * Turns PostgreSQL's refusal of a payload (invalid JSON, or a {@code \u0000} escape, which jsonb
+     * cannot hold) into a {@link PayloadException} that names the task; other errors pass as they are.
+     */
+    private static RuntimeException translate(DataAccessException ex, List<NewTask> tasks, List<Integer> indexes) {
+        String state = sqlState(ex);
+        if (state == null || !(state.equals("22P02") || state.equals("22P05") || state.equals("22025"))) {
+            return ex;
+        }
+        String reason = ex.getMostSpecificCause().getMessage();
+        for (int k = 0; k < indexes.size(); k++) {
+            int i = indexes.get(k);
+            String problem = payloadProblem(tasks.get(i).payload());
+            if (problem != null) {
+                return new PayloadException("Cannot push task " + (i + 1) + " of " + tasks.size() + " to queue '"
+                        + tasks.get(i).queue() + "': its payload " + problem + " (PostgreSQL said: " + reason
+                        + "). Pass the payload as valid JSON text, for example encoded with a PayloadCodec such as "
+                        + "JsonPayloadCodec; nothing of this push was stored.", ex);
+            }
+        }
+        return new PayloadException("Cannot push " + (tasks.size() == 1 ? "the task" : "these " + tasks.size() + " tasks")
+                + ": PostgreSQL refused a payload as jsonb (" + reason + "). Pass payloads as valid JSON text "
+                + "without \\u0000 escapes; nothing of this push was stored.", ex);
+    }
+
+    /** Why PostgreSQL would refuse this payload as jsonb, or {@code null} if it looks fine. */
+    static String payloadProblem(String payload) {
+        if (payload.isBlank()) {
+            return "is empty, which is not JSON";
+        }
+        if (payload.indexOf('\0') >= 0 || payload.contains("\\u0000")) {
+            return "contains a NUL character (\\u0000), which PostgreSQL's jsonb cannot hold";
+        }
+        try {
+            JSON.readTree(payload);
+            return null;
+        }
+        catch (JacksonException ex) {
+            return "is not valid JSON: " + ex.getOriginalMessage();
+        }
+    }
+
+    private static String sqlState(Throwable ex) {
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
+    }
+
+    private static Long micros(Duration delay) {
+        if (delay == null || delay.isZero()) {
+            return null;
+        }
+        try {
+            return Math.addExact(Math.multiplyExact(delay.getSeconds(), 1_000_000L), delay.getNano() / 1_000L);
+        }
+        catch (ArithmeticException ex) {
+            throw new IllegalArgumentException("Delay " + delay + " is too long; use runAt(..) for a far-off time", ex);
+        }
+    }
+
+    private static String uniqueKey(String queue, String key) {
+        return queue + '\0' + key;
+    }
+
+    private static List<Integer> indexes(int count) {
+        List<Integer> all = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            all.add(i);
+        }
+        return all;
+    }
+}

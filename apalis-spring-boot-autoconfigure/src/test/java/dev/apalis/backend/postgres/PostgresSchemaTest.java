@@ -1,0 +1,198 @@
+package dev.apalis.backend.postgres;
+
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.init.ScriptUtils;
+
+import dev.apalis.task.TaskId;
+import dev.apalis.test.PostgresDatabase;
+
+import static dev.apalis.backend.postgres.TestTasks.numbered;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+/**
+ * The schema: created on build, idempotent, versioned, safe when nodes start at once, validated
+ * names, the shipped SQL file, and a claim plan that uses the claim index without sorting.
+ */
+@PostgresDatabase
+class PostgresSchemaTest {
+
+    private static DataSource dataSource;
+
+    private static JdbcTemplate jdbc;
+
+    @BeforeAll
+    static void setUp(DataSource source) {
+        dataSource = source;
+        jdbc = new JdbcTemplate(source);
+    }
+
+    private static boolean schemaExists(String schema) {
+        return Boolean.TRUE.equals(
+                jdbc.queryForObject("SELECT to_regnamespace(?) IS NOT NULL", Boolean.class, '"' + schema + '"'));
+    }
+
+    private static String indexDefinition(String schema, String index) {
+        return jdbc.queryForObject("SELECT indexdef FROM pg_indexes WHERE schemaname = ? AND indexname = ?",
+                String.class, schema, index);
+    }
+
+    @Test
+    void buildCreatesTheVersionedSchemaWithItsIndexes() {
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("created").maintenance(false).build()) {
+            assertThat(storage.schema()).isEqualTo("created");
+        }
+
+        assertThat(jdbc.queryForList("SELECT version FROM created.schema_version", Integer.class))
+            .containsExactly(SchemaInitializer.LATEST_VERSION);
+        assertThat(jdbc.queryForList("SELECT table_name FROM information_schema.tables WHERE table_schema = 'created'",
+                String.class)).containsExactlyInAnyOrder("tasks", "workers", "schema_version");
+        assertThat(indexDefinition("created", "tasks_claim_idx"))
+            .contains("(queue, priority, run_at, id)")
+            .contains("WHERE (status = ANY (ARRAY['PENDING'::text, 'FAILED'::text]))");
+        assertThat(indexDefinition("created", "tasks_unique_key_idx"))
+            .startsWith("CREATE UNIQUE INDEX")
+            .contains("(queue, unique_key)")
+            .contains("unique_key IS NOT NULL")
+            .contains("status <> ALL (ARRAY['DONE'::text, 'KILLED'::text])");
+        assertThat(indexDefinition("created", "tasks_running_idx")).contains("(lock_owner, locked_at)")
+            .contains("WHERE (status = 'RUNNING'::text)");
+        assertThat(indexDefinition("created", "tasks_finished_idx")).contains("(status, finished_at)");
+        assertThat(jdbc.queryForObject("SELECT data_type FROM information_schema.columns "
+                + "WHERE table_schema = 'created' AND table_name = 'tasks' AND column_name = 'payload'", String.class))
+            .isEqualTo("jsonb");
+    }
+
+    @Test
+    void initializingAgainKeepsTheSchemaAndItsData() {
+        TaskId id;
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("twice").maintenance(false).build()) {
+            id = storage.push(numbered("q", 1));
+        }
+        // an upgrade pass that finds the version row missing re-runs the DDL: it must change nothing
+        jdbc.update("DELETE FROM twice.schema_version");
+
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("twice").maintenance(false).build()) {
+            assertThat(storage.find(id)).isPresent();
+        }
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("twice").maintenance(false).build()) {
+            assertThat(storage.find(id)).isPresent();
+            assertThat(storage.claim("q", "w", 10)).hasSize(1);
+        }
+        assertThat(jdbc.queryForList("SELECT version FROM twice.schema_version", Integer.class)).containsExactly(1);
+    }
+
+    @Test
+    void nodesStartingAtOnceInitializeTheSchemaOneAfterAnother() throws Exception {
+        int nodes = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(nodes);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < nodes; i++) {
+                Callable<String> node = () -> {
+                    start.await();
+                    try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("racing")
+                        .maintenance(false).build()) {
+                        return storage.schema();
+                    }
+                };
+                results.add(pool.submit(node));
+            }
+            start.countDown();
+            for (Future<String> result : results) {
+                assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo("racing");
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+        assertThat(jdbc.queryForList("SELECT version FROM racing.schema_version", Integer.class)).containsExactly(1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "x; drop table", "apalis.tasks", "\"apalis\"", "", "1apalis", "pg_catalog", "a-b",
+            "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl" })
+    void schemaNamesThatAreNotPlainIdentifiersAreRejected(String name) {
+        assertThatIllegalArgumentException().isThrownBy(() -> PostgresStorage.builder(dataSource).schema(name))
+            .withMessageContaining("Invalid schema name '" + name + "'")
+            .withMessageContaining("such as apalis");
+        assertThat(schemaExists("x")).isFalse();
+    }
+
+    @Test
+    void schemaNamesAreCaseInsensitiveAndStoredInLowerCase() {
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("Mixed_Case_1").maintenance(false)
+            .build()) {
+            assertThat(storage.schema()).isEqualTo("mixed_case_1");
+            storage.push(numbered("q", 1));
+        }
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM mixed_case_1.tasks", Long.class)).isEqualTo(1);
+        // a reserved word is a valid name too, since it is always quoted
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("select").maintenance(false).build()) {
+            storage.push(numbered("q", 1));
+            assertThat(storage.claim("q", "w", 1)).hasSize(1);
+        }
+    }
+
+    @Test
+    void withoutInitializationNothingIsCreated() {
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("not_created").initializeSchema(false)
+            .maintenance(false).build()) {
+            assertThat(storage.schema()).isEqualTo("not_created");
+        }
+        assertThat(schemaExists("not_created")).isFalse();
+    }
+
+    @Test
+    void theShippedSqlFileAppliedByAMigrationToolGivesAWorkingSchema() throws Exception {
+        String script = SchemaInitializer.script("schema-v1.sql", "by_flyway");
+        assertThat(script).doesNotContain("${schema}").doesNotContainIgnoringCase("drop ");
+        try (Connection connection = dataSource.getConnection()) {
+            ScriptUtils.executeSqlScript(connection, new ByteArrayResource(script.getBytes()));
+        }
+
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("by_flyway").initializeSchema(false)
+            .maintenance(false).build()) {
+            TaskId id = storage.push(numbered("q", 1));
+            assertThat(storage.claim("q", "w", 1)).singleElement().extracting(t -> t.id()).isEqualTo(id);
+            assertThat(new SchemaInitializer(new StorageJdbc(dataSource, SchemaNames.of("by_flyway"))).currentVersion())
+                .isEqualTo(SchemaInitializer.LATEST_VERSION);
+        }
+    }
+
+    @Test
+    void claimReadsTheClaimIndexInOrderWithoutSortingTheQueue() {
+        try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("planned").maintenance(false).build()) {
+            // one batch: every row gets the same run time, the case where a missing id tie-break forced a sort
+            storage.pushAll(TestTasks.numbered("big", 0, 20_000));
+            storage.pushAll(TestTasks.numbered("small", 0, 10));
+            jdbc.execute("ANALYZE planned.tasks");
+            String claim = SchemaNames.of("planned").expand(TaskClaimer.CLAIM);
+
+            List<String> plan = jdbc.queryForList("EXPLAIN " + claim, String.class, "big", 50, "w");
+
+            String text = String.join("\n", plan);
+            assertThat(text).contains("tasks_claim_idx").doesNotContain("Sort");
+            assertThat(storage.claim("big", "w", 50)).hasSize(50);
+        }
+    }
+}

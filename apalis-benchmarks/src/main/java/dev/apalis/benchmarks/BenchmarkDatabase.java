@@ -191,6 +191,22 @@ public final class BenchmarkDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * The process id of the server's postmaster, when the server runs on this machine, for
+     * {@link CpuClock#postgresNanos}; -1 when it cannot be told.
+     */
+    public long postmasterPid() {
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT pg_backend_pid()")) {
+            rows.next();
+            return CpuClock.parentOf(rows.getLong(1));
+        }
+        catch (SQLException ex) {
+            return -1;
+        }
+    }
+
     /** The server's version and the settings that matter for these measurements. */
     public Map<String, String> describe() {
         Map<String, String> settings = new LinkedHashMap<>();

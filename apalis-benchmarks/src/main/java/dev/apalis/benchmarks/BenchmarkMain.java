@@ -2,6 +2,8 @@ package dev.apalis.benchmarks;
 
 import java.io.PrintStream;
 
+import dev.apalis.benchmarks.apalis.ApalisDiagnosis;
+
 /**
  * The harness's command line: runs the comparison (or the memory mode), prints the table and writes the
  * JSON report. Exits with 1 when a run failed, 2 on bad options.
@@ -30,6 +32,14 @@ public final class BenchmarkMain {
         boolean failed;
         if (options.memory()) {
             failed = !MemoryBenchmark.run(options, out);
+        }
+        else if (options.diagnose()) {
+            try (BenchmarkDatabase database = BenchmarkDatabase.open(options.jdbcUrl(), options.jdbcUser(),
+                    options.jdbcPassword())) {
+                out.println("Database: " + database.location());
+                ApalisDiagnosis.run(database, options.workload(), options.prefetches(), out);
+            }
+            failed = false;
         }
         else {
             BenchmarkReport report = Comparison.run(options, out);

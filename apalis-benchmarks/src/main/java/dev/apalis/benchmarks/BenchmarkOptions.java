@@ -23,11 +23,13 @@ import java.util.Set;
  * @param systems the systems to run (all by default)
  * @param output where the JSON report goes
  * @param memory whether to run the memory mode instead of the comparison
+ * @param diagnose whether to run the diagnosis mode instead of the comparison
+ * @param prefetches the prefetch settings the diagnosis tries
  * @param help whether only the usage was asked for
  */
 public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, String jdbcUrl, String jdbcUser,
         String jdbcPassword, Duration dbSchedulerPollInterval, Duration jobRunrPollInterval, Set<String> systems,
-        Path output, boolean memory, boolean help) {
+        Path output, boolean memory, boolean diagnose, List<Integer> prefetches, boolean help) {
 
     /** The systems {@code --only} accepts. */
     public static final List<String> SYSTEMS = List.of("apalis", "raw", "db-scheduler", "jobrunr");
@@ -64,6 +66,9 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
               --output PATH                JSON report (default target/benchmark-results.json)
               --memory                     drain --tasks queued tasks with Apalis only and report the peak heap;
                                            run it with -Xmx256m
+              --diagnose                   drain --tasks tasks with Apalis through a metered backend and print
+                                           claim sizes, call times and CPU per task, once per --prefetch value
+              --prefetch LIST              comma-separated prefetch values for --diagnose (default 0,threads)
               --help                       this text
             Durations: 500ms, 10s, 2m.
             """;
@@ -92,11 +97,15 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         Set<String> systems = new LinkedHashSet<>(SYSTEMS);
         Path output = Path.of("target", "benchmark-results.json");
         boolean help = false;
+        boolean diagnose = false;
+        List<Integer> prefetches = null;
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         while (!rest.isEmpty()) {
             String option = rest.remove(0);
             switch (option) {
                 case "--memory" -> memory = true;
+                case "--diagnose" -> diagnose = true;
+                case "--prefetch" -> prefetches = integers(option, value(option, rest));
                 case "--help", "-h" -> help = true;
                 case "--tasks" -> tasks = positive(option, value(option, rest));
                 case "--threads" -> threads = positive(option, value(option, rest));
@@ -122,7 +131,8 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         }
         Workload workload = new Workload(tasks, threads, pushTasks, batchSize, latencyTasks, latencyRate);
         return new BenchmarkOptions(workload, repeat, warmUpTasks, jdbcUrl, jdbcUser, jdbcPassword, dbSchedulerPoll,
-                jobRunrPoll, Set.copyOf(systems), output, memory, help);
+                jobRunrPoll, Set.copyOf(systems), output, memory, diagnose,
+                (prefetches != null) ? List.copyOf(prefetches) : List.of(0, threads), help);
     }
 
     /** Whether a system (one of {@link #SYSTEMS}) is to run. */
@@ -144,6 +154,14 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         catch (NumberFormatException ex) {
             throw new IllegalArgumentException(option + " needs a whole number, was " + text);
         }
+    }
+
+    private static List<Integer> integers(String option, String list) {
+        List<Integer> values = new ArrayList<>();
+        for (String text : list.split(",")) {
+            values.add(Math.max(0, integer(option, text.trim())));
+        }
+        return values;
     }
 
     private static int positive(String option, String text) {

@@ -15,7 +15,10 @@ public interface Scenario {
     /** What {@link #run} returns. */
     Set<Measure> measures();
 
-    /** Whether an untimed warm-up run with a small workload helps this scenario (latency runs do not need one). */
+    /**
+     * Whether an untimed warm-up run with a small workload helps this scenario (the peers' latency runs
+     * skip it: their polling, not a cold JIT, decides their latency, and a warm-up would cost a poll interval).
+     */
     default boolean warmsUp() {
         return true;
     }

@@ -12,4 +12,8 @@ public interface TaskProbe {
     };
 
     void started(int n);
+
+    /** Called when the handler of task number {@code n} returns; most probes ignore it. */
+    default void finished(int n) {
+    }
 }

@@ -35,13 +35,14 @@ public record Workload(int tasks, int threads, int pushTasks, int batchSize, int
     }
 
     /**
-     * A smaller copy of this workload for an untimed warm-up of the JIT and the connection pools.
+     * A smaller copy of this workload for an untimed warm-up of the JIT and the connection pools (a
+     * latency warm-up pushes a tenth of the warm-up tasks).
      * @param warmUpTasks at most this many tasks per drain or push
      * @return the warm-up workload
      */
     public Workload warmUp(int warmUpTasks) {
         return new Workload(Math.min(tasks, warmUpTasks), threads, Math.min(pushTasks, warmUpTasks), batchSize,
-                Math.min(latencyTasks, warmUpTasks), latencyRate);
+                Math.max(1, Math.min(latencyTasks, warmUpTasks / 10)), latencyRate);
     }
 
     /**

@@ -40,11 +40,6 @@ public final class ApalisLatencyScenario implements Scenario {
     }
 
     @Override
-    public boolean warmsUp() {
-        return false;
-    }
-
-    @Override
     public Map<Measure, Double> run(Workload workload) throws Exception {
         HikariDataSource pool = database.pool("bench-apalis", null, workload.poolSize());
         try (PostgresStorage storage = ApalisSetup.freshStorage(database, pool)) {

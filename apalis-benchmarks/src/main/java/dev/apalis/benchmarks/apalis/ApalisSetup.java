@@ -6,6 +6,7 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import dev.apalis.backend.Backend;
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.benchmarks.BenchmarkDatabase;
 import dev.apalis.benchmarks.CompletionTracker;
@@ -67,7 +68,7 @@ final class ApalisSetup {
      * @param acks counts {@code TaskSucceeded} events, which the worker emits after the acknowledgement is written
      * @return the worker, not started
      */
-    static Worker worker(PostgresStorage storage, int concurrency, int prefetch, TaskProbe probe,
+    static Worker worker(Backend storage, int concurrency, int prefetch, TaskProbe probe,
             CompletionTracker acks) {
         return WorkerBuilder.named(QUEUE)
             .backend(storage)
@@ -79,7 +80,10 @@ final class ApalisSetup {
                     acks.acknowledged();
                 }
             })
-            .build(NoopPayload.class, (payload, context) -> probe.started(payload.n()));
+            .build(NoopPayload.class, (payload, context) -> {
+                probe.started(payload.n());
+                probe.finished(payload.n());
+            });
     }
 
     static void stop(WorkerContext worker) throws InterruptedException {

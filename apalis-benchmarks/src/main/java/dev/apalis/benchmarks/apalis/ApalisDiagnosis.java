@@ -12,6 +12,7 @@ import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.benchmarks.BenchmarkDatabase;
 import dev.apalis.benchmarks.CompletionTracker;
 import dev.apalis.benchmarks.CpuClock;
+import dev.apalis.benchmarks.ParallelPush;
 import dev.apalis.benchmarks.Rates;
 import dev.apalis.benchmarks.TaskProbe;
 import dev.apalis.benchmarks.ThreadCpu;
@@ -21,7 +22,7 @@ import dev.apalis.worker.WorkerContext;
 /**
  * The diagnosis mode: one Apalis drain per prefetch setting through a {@link MeteredBackend}, printing
  * where the time goes: the rate, CPU per task in the JVM and in PostgreSQL, how many tasks each claim and
- * each completion carried, and how long they took.
+ * each completion carried, and how long they took; then single pushes with notifications on and off.
  */
 public final class ApalisDiagnosis {
 
@@ -69,6 +70,31 @@ public final class ApalisDiagnosis {
         }
         for (int prefetch : prefetches) {
             drain(database, workload, prefetch, postgresPid, out);
+        }
+        pushes(database, workload, out);
+    }
+
+    /**
+     * Pushes one task per call with notifications on (the default) and off, to show what the NOTIFY
+     * sent with every push costs: PostgreSQL serializes the commits of transactions that notify.
+     */
+    private static void pushes(BenchmarkDatabase database, Workload workload, PrintStream out) throws Exception {
+        out.printf("%nApalis push, one per call, %,d tasks, %d threads:%n", workload.pushTasks(), workload.threads());
+        for (boolean notifications : new boolean[] { true, false, true, false }) {
+            HikariDataSource pool = database.pool("bench-apalis", null, workload.poolSize());
+            database.dropSchema(ApalisSetup.SCHEMA);
+            try (PostgresStorage storage = PostgresStorage.builder(pool)
+                .schema(ApalisSetup.SCHEMA)
+                .notifications(notifications)
+                .build()) {
+                double rate = ParallelPush.run(workload.pushTasks(), workload.threads(), 1,
+                        (from, to) -> storage.push(ApalisSetup.task(from)));
+                out.printf("  notifications %-3s %,8.0f tasks/s%n", notifications ? "on" : "off", rate);
+            }
+            finally {
+                database.release(pool);
+                database.dropSchema(ApalisSetup.SCHEMA);
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -39,7 +40,8 @@ import dev.apalis.task.TaskTimeoutException;
 /**
  * A started worker. Three threads of its own: the fetcher claims tasks for free slots and waits for
  * wake-ups, the completer reports outcomes to the backend in batches, the scheduler sends heart-beats
- * and enforces timeouts. Handlers run on a separate pool, one thread per task in flight.
+ * and enforces timeouts. Handlers run on a separate pool, at most {@code concurrency} at once; prefetched
+ * tasks wait in memory until a handler slot frees.
  */
 final class WorkerRuntime implements WorkerContext {
 
@@ -83,6 +85,12 @@ final class WorkerRuntime implements WorkerContext {
 
     private final Queue<TaskId> toRelease = new ConcurrentLinkedQueue<>();
 
+    /** Claimed tasks waiting for a handler slot: the prefetched ones. */
+    private final Queue<Task> waiting = new ConcurrentLinkedQueue<>();
+
+    /** Free handler slots: at most {@code concurrency} handlers run at once, whatever the prefetch. */
+    private final Semaphore slots;
+
     private final Queue<TaskExecution> running = new ConcurrentLinkedQueue<>();
 
     private final LinkedBlockingQueue<Report> reports = new LinkedBlockingQueue<>();
@@ -107,6 +115,7 @@ final class WorkerRuntime implements WorkerContext {
         this.workerId = settings.name() + "-" + ProcessHandle.current().pid() + "-"
                 + Long.toString(ThreadLocalRandom.current().nextLong(Long.MAX_VALUE), 36);
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
+        this.slots = new Semaphore(settings.concurrency());
         this.rateLimiter = (settings.rateLimitPermits() > 0)
                 ? new RateLimiter(settings.rateLimitPermits(), settings.rateLimitPeriod()) : null;
     }
@@ -302,16 +311,39 @@ final class WorkerRuntime implements WorkerContext {
     }
 
     private void dispatch(Task task) {
-        int maxAttempts = (task.maxAttempts() > 0) ? task.maxAttempts() : settings.retryPolicy().maxAttempts();
         inFlight.incrementAndGet();
-        try {
-            handlers.execute(() -> execute(task, maxAttempts));
+        waiting.add(task);
+        RuntimeException failure = startWaiting();
+        if (failure != null) {
+            throw failure;
         }
-        catch (RuntimeException ex) {
-            inFlight.decrementAndGet();
-            toRelease.add(task.id());
-            throw ex;
+    }
+
+    /**
+     * Hands waiting tasks to handler threads while handler slots are free. Called after a task is
+     * queued and after a slot is freed, so that no task waits while a slot is free.
+     * @return the first failure to hand a task over (its task goes back to the queue), or {@code null}
+     */
+    private RuntimeException startWaiting() {
+        RuntimeException failure = null;
+        while (!waiting.isEmpty() && slots.tryAcquire()) {
+            Task task = waiting.poll();
+            if (task == null) {
+                slots.release();
+                continue;
+            }
+            int maxAttempts = (task.maxAttempts() > 0) ? task.maxAttempts() : settings.retryPolicy().maxAttempts();
+            try {
+                handlers.execute(() -> execute(task, maxAttempts));
+            }
+            catch (RuntimeException ex) {
+                slots.release();
+                inFlight.decrementAndGet();
+                toRelease.add(task.id());
+                failure = (failure != null) ? failure : ex;
+            }
         }
+        return failure;
     }
 
     // ---------------------------------------------------------------- running a task
@@ -398,6 +430,11 @@ final class WorkerRuntime implements WorkerContext {
 
     private void slotFreed() {
         inFlight.decrementAndGet();
+        slots.release();
+        RuntimeException failure = startWaiting();
+        if (failure != null) {
+            logger.debug("Worker '" + name() + "' could not start a prefetched task; it goes back to the queue", failure);
+        }
         wakeUp();
     }
 
@@ -479,6 +516,11 @@ final class WorkerRuntime implements WorkerContext {
 
     private void shutDown() {
         long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
+        Task unstarted;
+        while ((unstarted = waiting.poll()) != null) {
+            toRelease.add(unstarted.id());
+            inFlight.decrementAndGet();
+        }
         awaitInFlight(deadline);
         if (inFlight.get() > 0) {
             logger.warn("Worker '" + name() + "' still had " + inFlight.get() + " tasks running after its shutdown timeout of "

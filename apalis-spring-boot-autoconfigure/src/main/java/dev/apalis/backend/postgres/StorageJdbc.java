@@ -10,8 +10,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * What the parts of a storage share to reach the database: a {@link JdbcTemplate} (which joins a
- * Spring transaction of the caller on the same data source), a template for transactions of the
- * storage's own (maintenance, schema), and the validated names.
+ * Spring transaction of the caller on the same data source), templates for transactions that join the
+ * caller's or are the storage's own (maintenance, schema), and the validated names.
  */
 final class StorageJdbc {
 
@@ -25,15 +25,19 @@ final class StorageJdbc {
 
     private final TransactionTemplate ownTransaction;
 
+    private final TransactionTemplate sharedTransaction;
+
     private final SchemaNames names;
 
     StorageJdbc(DataSource dataSource, SchemaNames names) {
         this.dataSource = dataSource;
         this.names = names;
         this.jdbc = new JdbcTemplate(dataSource);
-        TransactionTemplate template = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-        template.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
-        this.ownTransaction = template;
+        DataSourceTransactionManager transactionManager = new DataSourceTransactionManager(dataSource);
+        TransactionTemplate own = new TransactionTemplate(transactionManager);
+        own.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+        this.ownTransaction = own;
+        this.sharedTransaction = new TransactionTemplate(transactionManager);
     }
 
     DataSource dataSource() {
@@ -47,6 +51,14 @@ final class StorageJdbc {
     /** Runs work in a new transaction of the storage's own, never in the caller's. */
     TransactionTemplate ownTransaction() {
         return ownTransaction;
+    }
+
+    /**
+     * Runs work in the caller's Spring transaction on this data source if there is one, else in a new
+     * one: for work of several statements that must be all or nothing.
+     */
+    TransactionTemplate sharedTransaction() {
+        return sharedTransaction;
     }
 
     SchemaNames names() {

@@ -1,7 +1,6 @@
 package dev.apalis.backend.postgres;
 
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,13 +10,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
-
 import org.springframework.dao.DataAccessException;
 
 import dev.apalis.task.NewTask;
-import dev.apalis.task.PayloadException;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskOptions;
 
@@ -25,16 +20,11 @@ import dev.apalis.task.TaskOptions;
  * Inserts tasks: a whole batch in one statement (rows as array parameters), which also sends one
  * NOTIFY per queue. Tasks with a unique key that an unfinished task of the same queue already holds
  * are skipped by {@code ON CONFLICT ... DO NOTHING}; a second statement, run only then, finds the
- * holders' ids. Both run through the {@code JdbcTemplate}, so they join the caller's transaction on
- * the same data source, and the notification is only delivered if it commits.
+ * holders' ids (in a new snapshot, so it sees holders that committed while the insert waited for
+ * them). Everything runs through the {@code JdbcTemplate}, so it joins the caller's transaction on the
+ * same data source, and the notification is only delivered if that commits. A push is all or nothing.
  */
 final class TaskPusher {
-
-    /** Longest queue name, so that it fits the claim index and a NOTIFY payload whatever its characters. */
-    static final int MAX_QUEUE_LENGTH = 255;
-
-    /** Longest unique key, so that queue and key fit the unique index whatever their characters. */
-    static final int MAX_UNIQUE_KEY_LENGTH = 500;
 
     /** How often a push retries unique keys whose holder finished between its insert and its look-up. */
     private static final int MAX_UNIQUE_ROUNDS = 5;
@@ -74,8 +64,6 @@ final class TaskPusher {
               ON t.queue = k.queue AND t.unique_key = k.unique_key
             WHERE t.unique_key IS NOT NULL AND t.status NOT IN ('DONE', 'KILLED')""";
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     private final StorageJdbc db;
 
     private final String insertSql;
@@ -92,13 +80,23 @@ final class TaskPusher {
     }
 
     List<TaskId> pushAll(List<NewTask> tasks) {
-        int count = tasks.size();
-        if (count == 0) {
+        if (tasks.isEmpty()) {
             return List.of();
         }
+        boolean unique = false;
         for (NewTask task : tasks) {
-            validate(task);
+            PushInput.validate(task);
+            unique = unique || task.options().uniqueKey() != null;
         }
+        if (!unique) {
+            return push(tasks); // one statement: all or nothing by itself
+        }
+        // unique keys may take more statements: all or nothing in the caller's transaction or a new one
+        return db.sharedTransaction().execute(status -> push(tasks));
+    }
+
+    private List<TaskId> push(List<NewTask> tasks) {
+        int count = tasks.size();
         TaskId[] ids = new TaskId[count];
         for (int i = 0; i < count; i++) {
             ids[i] = TaskId.next();
@@ -179,7 +177,7 @@ final class TaskPusher {
             });
         }
         catch (DataAccessException ex) {
-            throw translate(ex, tasks, indexes);
+            throw PushInput.refusal(ex, tasks, indexes);
         }
         return inserted;
     }
@@ -217,86 +215,6 @@ final class TaskPusher {
             }
         }
         return again;
-    }
-
-    private static void validate(NewTask task) {
-        String queue = task.queue();
-        if (queue.length() > MAX_QUEUE_LENGTH) {
-            throw new IllegalArgumentException("Queue name '" + queue.substring(0, 40) + "...' is " + queue.length()
-                    + " characters long; PostgresStorage takes queue names of at most " + MAX_QUEUE_LENGTH
-                    + " characters");
-        }
-        if (queue.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("Queue name '" + queue.replace('\0', '?') + "' contains a NUL character,"
-                    + " which PostgreSQL cannot store in text; remove it");
-        }
-        String key = task.options().uniqueKey();
-        if (key != null && key.length() > MAX_UNIQUE_KEY_LENGTH) {
-            throw new IllegalArgumentException("Unique key '" + key.substring(0, 40) + "...' of a task for queue '"
-                    + queue + "' is " + key.length() + " characters long; PostgresStorage takes unique keys of at most "
-                    + MAX_UNIQUE_KEY_LENGTH + " characters (hash longer keys, e.g. with SHA-256)");
-        }
-        if (key != null && key.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("The unique key of a task for queue '" + queue + "' contains a NUL "
-                    + "character, which PostgreSQL cannot store in text; remove it");
-        }
-        for (Map.Entry<String, String> entry : task.options().metadata().entrySet()) {
-            if (entry.getKey().indexOf('\0') >= 0 || (entry.getValue() != null && entry.getValue().indexOf('\0') >= 0)) {
-                throw new IllegalArgumentException("The metadata '" + entry.getKey().replace('\0', '?') + "' of a task for "
-                        + "queue '" + queue + "' contains a NUL character, which PostgreSQL cannot store; remove it");
-            }
-        }
-    }
-
-    /**
-     * Turns PostgreSQL's refusal of a payload (invalid JSON, or a {@code \u0000} escape, which jsonb
-     * cannot hold) into a {@link PayloadException} that names the task; other errors pass as they are.
-     */
-    private static RuntimeException translate(DataAccessException ex, List<NewTask> tasks, List<Integer> indexes) {
-        String state = sqlState(ex);
-        if (state == null || !(state.equals("22P02") || state.equals("22P05") || state.equals("22025"))) {
-            return ex;
-        }
-        String reason = ex.getMostSpecificCause().getMessage();
-        for (int k = 0; k < indexes.size(); k++) {
-            int i = indexes.get(k);
-            String problem = payloadProblem(tasks.get(i).payload());
-            if (problem != null) {
-                return new PayloadException("Cannot push task " + (i + 1) + " of " + tasks.size() + " to queue '"
-                        + tasks.get(i).queue() + "': its payload " + problem + " (PostgreSQL said: " + reason
-                        + "). Pass the payload as valid JSON text, for example encoded with a PayloadCodec such as "
-                        + "JsonPayloadCodec; nothing of this push was stored.", ex);
-            }
-        }
-        return new PayloadException("Cannot push " + (tasks.size() == 1 ? "the task" : "these " + tasks.size() + " tasks")
-                + ": PostgreSQL refused a payload as jsonb (" + reason + "). Pass payloads as valid JSON text "
-                + "without \\u0000 escapes; nothing of this push was stored.", ex);
-    }
-
-    /** Why PostgreSQL would refuse this payload as jsonb, or {@code null} if it looks fine. */
-    static String payloadProblem(String payload) {
-        if (payload.isBlank()) {
-            return "is empty, which is not JSON";
-        }
-        if (payload.indexOf('\0') >= 0 || payload.contains("\\u0000")) {
-            return "contains a NUL character (\\u0000), which PostgreSQL's jsonb cannot hold";
-        }
-        try {
-            JSON.readTree(payload);
-            return null;
-        }
-        catch (JacksonException ex) {
-            return "is not valid JSON: " + ex.getOriginalMessage();
-        }
-    }
-
-    private static String sqlState(Throwable ex) {
-        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-                return sql.getSQLState();
-            }
-        }
-        return null;
     }
 
     private static Long micros(Duration delay) {

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -69,12 +70,14 @@ final class TaskRows {
     }
 
     /**
-     * Writes an instant as text PostgreSQL reads as {@code timestamptz} (ISO-8601 in UTC).
+     * Writes an instant as text PostgreSQL reads as {@code timestamptz} (ISO-8601 in UTC), cut to the
+     * microseconds PostgreSQL keeps (it would round the nanoseconds; cutting keeps an instant from
+     * moving later).
      * @param instant the instant, or {@code null}
      * @return its text, or {@code null}
      */
     static String timestamp(Instant instant) {
-        return (instant != null) ? instant.toString() : null;
+        return (instant != null) ? instant.truncatedTo(ChronoUnit.MICROS).toString() : null;
     }
 
     /**

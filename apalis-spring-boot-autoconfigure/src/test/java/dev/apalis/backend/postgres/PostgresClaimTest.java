@@ -253,4 +253,24 @@ class PostgresClaimTest {
         assertThat(storage.claim(queue + "-b", "w1", 10)).isEmpty();
         assertThat(storage.claim(queue + "-a", "w1", 10)).hasSize(1);
     }
+
+    @Test
+    void everyWriteWorksWithNotificationsTurnedOff(DataSource dataSource) {
+        try (PostgresStorage quiet = PostgresStorage.builder(dataSource).schema("quiet").notifications(false)
+            .maintenance(false).orphanThreshold(Duration.ofSeconds(1)).build()) {
+            List<TaskId> ids = quiet.pushAll(TestTasks.numbered(queue, 0, 3));
+            assertThat(quiet.claim(queue, "w1", 3)).hasSize(3);
+            quiet.release("w1", List.of(ids.get(0)));
+            quiet.complete("w1", List.of(Completion.kill(ids.get(1), "dead")));
+            assertThat(quiet.retry(ids.get(1))).isTrue();
+            jdbc.update("UPDATE quiet.tasks SET locked_at = now() - interval '1 hour' WHERE id = ?", ids.get(2).value());
+            assertThat(quiet.maintenance().rescue()).isEqualTo(1);
+            try (var subscription = quiet.subscribe(queue, () -> {
+            })) {
+                assertThat(quiet.listenerBackendPid()).isZero();
+            }
+            assertThat(ids).allSatisfy(id -> assertThat(quiet.find(id).orElseThrow().status())
+                .isEqualTo(TaskStatus.PENDING));
+        }
+    }
 }

@@ -229,6 +229,9 @@ class PostgresPushTest {
         assertThatThrownBy(() -> storage.push(new NewTask(queue, "\"nul \\u0000 inside\"", null)))
             .isInstanceOf(PayloadException.class)
             .hasMessageContaining("NUL character");
+        assertThatThrownBy(() -> storage.push(new NewTask(queue, "\"raw nul \0 inside\"", null)))
+            .isInstanceOf(PayloadException.class)
+            .hasMessageContaining("NUL character");
 
         assertThat(rows(queue)).isZero();
     }
@@ -268,12 +271,13 @@ class PostgresPushTest {
 
     @Test
     void delayAndRunAtUseTheDatabaseClockOrTheGivenInstant() {
-        java.time.Instant at = java.time.Instant.parse("2030-01-02T03:04:05.123456Z");
+        java.time.Instant at = java.time.Instant.parse("2030-01-02T03:04:05.123456789Z");
         TaskId fixed = storage.push(numbered(queue, 1, TaskOptions.defaults().runAt(at)));
         TaskId delayed = storage.push(numbered(queue, 2, TaskOptions.defaults().delay(java.time.Duration.ofHours(2))));
         TaskId now = storage.push(numbered(queue, 3));
 
-        assertThat(storage.find(fixed).orElseThrow().runAt()).isEqualTo(at);
+        assertThat(storage.find(fixed).orElseThrow().runAt()).as("cut to microseconds, never later")
+            .isEqualTo(java.time.Instant.parse("2030-01-02T03:04:05.123456Z"));
         Long delaySeconds = jdbc.queryForObject(
                 "SELECT round(extract(epoch FROM run_at - created_at)) FROM apalis.tasks WHERE id = ?", Long.class,
                 delayed.value());
@@ -284,7 +288,7 @@ class PostgresPushTest {
 
     @Test
     void queueNamesAndUniqueKeysMustFitTheIndexes() {
-        String longQueue = "q".repeat(TaskPusher.MAX_QUEUE_LENGTH + 1);
+        String longQueue = "q".repeat(PushInput.MAX_QUEUE_LENGTH + 1);
         assertThatIllegalArgumentException().isThrownBy(() -> storage.push(numbered(longQueue, 1)))
             .withMessageContaining("at most 255 characters");
         assertThatIllegalArgumentException()

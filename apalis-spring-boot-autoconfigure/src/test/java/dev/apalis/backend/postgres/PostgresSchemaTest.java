@@ -193,6 +193,12 @@ class PostgresSchemaTest {
             String text = String.join("\n", plan);
             assertThat(text).contains("tasks_claim_idx").doesNotContain("Sort");
             assertThat(storage.claim("big", "w", 50)).hasSize(50);
+
+            String nextRunAt = SchemaNames.of("planned").expand(TaskClaimer.NEXT_RUN_AT);
+            String nextPlan = String.join("\n", jdbc.queryForList("EXPLAIN " + nextRunAt, String.class, "big", "big",
+                    "big"));
+            assertThat(nextPlan).as("a probe per priority, not a scan of the queue").contains("Recursive Union")
+                .contains("tasks_claim_idx").doesNotContain("Seq Scan").doesNotContain("Sort");
         }
     }
 }

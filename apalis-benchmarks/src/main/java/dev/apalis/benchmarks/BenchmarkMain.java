@@ -35,7 +35,7 @@ public final class BenchmarkMain {
         }
         else if (options.diagnose()) {
             try (BenchmarkDatabase database = BenchmarkDatabase.open(options.jdbcUrl(), options.jdbcUser(),
-                    options.jdbcPassword())) {
+                    options.jdbcPassword(), options.embeddedFsync())) {
                 out.println("Database: " + database.location());
                 ApalisDiagnosis.run(database, options.workload(), options.prefetches(), out);
             }

@@ -18,6 +18,7 @@ import java.util.Set;
  * @param jdbcUrl the database, or {@code null} for an embedded PostgreSQL 17
  * @param jdbcUser the user for {@code jdbcUrl}
  * @param jdbcPassword the password for {@code jdbcUrl}
+ * @param embeddedFsync whether the embedded PostgreSQL runs with {@code fsync} on
  * @param dbSchedulerPollInterval db-scheduler's polling interval
  * @param jobRunrPollInterval JobRunr's poll interval
  * @param systems the systems to run (all by default)
@@ -28,8 +29,8 @@ import java.util.Set;
  * @param help whether only the usage was asked for
  */
 public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, String jdbcUrl, String jdbcUser,
-        String jdbcPassword, Duration dbSchedulerPollInterval, Duration jobRunrPollInterval, Set<String> systems,
-        Path output, boolean memory, boolean diagnose, List<Integer> prefetches, boolean help) {
+        String jdbcPassword, boolean embeddedFsync, Duration dbSchedulerPollInterval, Duration jobRunrPollInterval,
+        Set<String> systems, Path output, boolean memory, boolean diagnose, List<Integer> prefetches, boolean help) {
 
     /** The systems {@code --only} accepts. */
     public static final List<String> SYSTEMS = List.of("apalis", "raw", "db-scheduler", "jobrunr");
@@ -60,6 +61,9 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
               --jdbc-url URL               PostgreSQL to use (default: start an embedded PostgreSQL 17)
               --jdbc-user NAME             user for --jdbc-url (default postgres)
               --jdbc-password TEXT         password for --jdbc-url (default empty)
+              --fsync on|off               fsync of the embedded PostgreSQL (default off, as the embedded
+                                           library runs it; on makes every commit wait for the disk and a
+                                           full run take about twice as long)
               --db-scheduler-poll DURATION db-scheduler's polling interval (default 10s, its default)
               --jobrunr-poll DURATION      JobRunr's poll interval (default 15s, its default; 5s at least)
               --only LIST                  comma-separated systems: apalis,raw,db-scheduler,jobrunr (default all)
@@ -92,6 +96,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         String jdbcUrl = null;
         String jdbcUser = "postgres";
         String jdbcPassword = "";
+        boolean embeddedFsync = false;
         Duration dbSchedulerPoll = DB_SCHEDULER_DEFAULT_POLL;
         Duration jobRunrPoll = JOBRUNR_DEFAULT_POLL;
         Set<String> systems = new LinkedHashSet<>(SYSTEMS);
@@ -118,6 +123,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                 case "--jdbc-url" -> jdbcUrl = value(option, rest);
                 case "--jdbc-user" -> jdbcUser = value(option, rest);
                 case "--jdbc-password" -> jdbcPassword = value(option, rest);
+                case "--fsync" -> embeddedFsync = onOff(option, value(option, rest));
                 case "--db-scheduler-poll" -> dbSchedulerPoll = duration(option, value(option, rest));
                 case "--jobrunr-poll" -> jobRunrPoll = duration(option, value(option, rest));
                 case "--only" -> systems = systems(value(option, rest));
@@ -130,7 +136,8 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                     + jobRunrPoll);
         }
         Workload workload = new Workload(tasks, threads, pushTasks, batchSize, latencyTasks, latencyRate);
-        return new BenchmarkOptions(workload, repeat, warmUpTasks, jdbcUrl, jdbcUser, jdbcPassword, dbSchedulerPoll,
+        return new BenchmarkOptions(workload, repeat, warmUpTasks, jdbcUrl, jdbcUser, jdbcPassword, embeddedFsync,
+                dbSchedulerPoll,
                 jobRunrPoll, Set.copyOf(systems), output, memory, diagnose,
                 (prefetches != null) ? List.copyOf(prefetches) : List.of(0, threads), help);
     }
@@ -154,6 +161,14 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         catch (NumberFormatException ex) {
             throw new IllegalArgumentException(option + " needs a whole number, was " + text);
         }
+    }
+
+    private static boolean onOff(String option, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException(option + " needs on or off, was " + text);
+        };
     }
 
     private static List<Integer> integers(String option, String list) {

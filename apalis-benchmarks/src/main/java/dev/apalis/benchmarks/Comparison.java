@@ -35,7 +35,7 @@ public final class Comparison {
      */
     public static BenchmarkReport run(BenchmarkOptions options, PrintStream log) {
         try (BenchmarkDatabase database = BenchmarkDatabase.open(options.jdbcUrl(), options.jdbcUser(),
-                options.jdbcPassword())) {
+                options.jdbcPassword(), options.embeddedFsync())) {
             log.println("Database: " + database.location());
             return run(database, options, log);
         }

@@ -26,7 +26,7 @@ public final class MemoryBenchmark {
     public static boolean run(BenchmarkOptions options, PrintStream out) throws Exception {
         Map<String, Object> report = new LinkedHashMap<>();
         try (BenchmarkDatabase database = BenchmarkDatabase.open(options.jdbcUrl(), options.jdbcUser(),
-                options.jdbcPassword())) {
+                options.jdbcPassword(), options.embeddedFsync())) {
             out.println("Database: " + database.location());
             report.put("environment", Environment.describe(database));
             boolean succeeded;

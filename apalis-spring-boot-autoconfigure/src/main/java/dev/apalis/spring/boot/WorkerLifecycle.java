@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 import org.apache.commons.logging.Log;
@@ -95,6 +96,8 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
 
     private volatile boolean running;
 
+    private CountDownLatch keepAlive;
+
     WorkerLifecycle(ApalisProperties properties, Backend backend, PayloadCodec codec,
             ConfigurableListableBeanFactory beanFactory, ApplicationEventPublisher eventPublisher, boolean virtualThreads,
             ObjectProvider<TaskInterceptor> interceptors, ObjectProvider<WorkerEventListener> listeners,
@@ -152,8 +155,30 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             }
             this.contexts = Collections.unmodifiableMap(started);
             this.running = true;
+            if (!started.isEmpty()) {
+                this.keepAlive = startKeepAlive();
+            }
             logStarted();
         }
+    }
+
+    /**
+     * Worker threads are daemon threads; while workers run, this one non-daemon thread keeps the JVM
+     * alive, so that an application with workers and no web server does not exit after start-up.
+     */
+    private static CountDownLatch startKeepAlive() {
+        CountDownLatch latch = new CountDownLatch(1);
+        Thread thread = new Thread(() -> {
+            try {
+                latch.await();
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+            }
+        }, "apalis-keep-alive");
+        thread.setDaemon(false);
+        thread.start();
+        return latch;
     }
 
     private Worker build(WorkerDefinition definition) {
@@ -244,6 +269,10 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
                 return List.of();
             }
             this.running = false;
+            if (this.keepAlive != null) {
+                this.keepAlive.countDown();
+                this.keepAlive = null;
+            }
             List<WorkerContext> stopping = new ArrayList<>(this.contexts.values());
             for (WorkerContext context : stopping) {
                 try {

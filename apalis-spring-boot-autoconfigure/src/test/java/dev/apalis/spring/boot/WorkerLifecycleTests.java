@@ -77,6 +77,21 @@ class WorkerLifecycleTests {
     }
 
     @Test
+    void oneNonDaemonThreadKeepsAWorkerOnlyApplicationAliveUntilTheWorkersStop() {
+        this.runner.run((context) -> assertThat(keepAliveThreads()).singleElement()
+            .satisfies((thread) -> assertThat(thread.isDaemon()).isFalse()));
+        await().atMost(WAIT).until(() -> keepAliveThreads().isEmpty());
+    }
+
+    private static List<Thread> keepAliveThreads() {
+        return Thread.getAllStackTraces()
+            .keySet()
+            .stream()
+            .filter((thread) -> thread.getName().equals("apalis-keep-alive") && thread.isAlive())
+            .toList();
+    }
+
+    @Test
     void genericPayloadsAreReadAsTheDeclaredType() {
         this.runner.run((context) -> {
             context.getBean(TaskClient.class).push("batch", List.of(new Email("a@x", "1"), new Email("b@x", "2")));

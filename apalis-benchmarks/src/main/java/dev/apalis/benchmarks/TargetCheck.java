@@ -1,0 +1,61 @@
+package dev.apalis.benchmarks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One of the issue's targets, held against the measured medians.
+ *
+ * @param target what the target says
+ * @param actual what was measured, in words
+ * @param met whether the target is met
+ */
+public record TargetCheck(String target, String actual, boolean met) {
+
+    /** Half the raw batch-50 ceiling. */
+    static final double CEILING_SHARE = 0.5;
+
+    static final double P50_LIMIT_MS = 10;
+
+    static final double P99_LIMIT_MS = 50;
+
+    /**
+     * Checks every target whose measurements are present.
+     * @param results the medians
+     * @return the checks
+     */
+    public static List<TargetCheck> evaluate(List<Result> results) {
+        List<TargetCheck> checks = new ArrayList<>();
+        Optional<Result> ceiling = find(results, "raw SKIP LOCKED, batch " + ScenarioCatalog.RAW_LARGE_BATCH,
+                Measure.DRAIN);
+        Optional<Result> bestPeer = results.stream()
+            .filter(r -> r.measure() == Measure.DRAIN)
+            .filter(r -> !r.system().startsWith(Result.REFERENCE) && !r.system().startsWith("raw"))
+            .max((a, b) -> Double.compare(a.median(), b.median()));
+        for (Result apalis : results) {
+            if (apalis.measure() != Measure.DRAIN || !apalis.system().startsWith(Result.REFERENCE)) {
+                continue;
+            }
+            ceiling.ifPresent(raw -> {
+                double share = apalis.median() / raw.median();
+                checks.add(new TargetCheck(apalis.system() + " drain >= 50% of " + raw.system(),
+                        String.format("%.0f%% (%,.0f vs %,.0f tasks/s)", share * 100, apalis.median(), raw.median()),
+                        share >= CEILING_SHARE));
+            });
+            bestPeer.ifPresent(peer -> checks.add(new TargetCheck(apalis.system() + " drain ahead of every peer",
+                    String.format("%.1fx %s (%,.0f vs %,.0f tasks/s)", apalis.median() / peer.median(), peer.system(),
+                            apalis.median(), peer.median()),
+                    apalis.median() > peer.median())));
+        }
+        find(results, Result.REFERENCE, Measure.LATENCY_P50).ifPresent(p50 -> checks.add(new TargetCheck(
+                "Apalis latency p50 < 10 ms", String.format("%.1f ms", p50.median()), p50.median() < P50_LIMIT_MS)));
+        find(results, Result.REFERENCE, Measure.LATENCY_P99).ifPresent(p99 -> checks.add(new TargetCheck(
+                "Apalis latency p99 < 50 ms", String.format("%.1f ms", p99.median()), p99.median() < P99_LIMIT_MS)));
+        return checks;
+    }
+
+    private static Optional<Result> find(List<Result> results, String system, Measure measure) {
+        return results.stream().filter(r -> r.system().equals(system) && r.measure() == measure).findFirst();
+    }
+}

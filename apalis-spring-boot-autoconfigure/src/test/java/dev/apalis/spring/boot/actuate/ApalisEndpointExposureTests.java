@@ -11,6 +11,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.web.client.RestClient;
 
 import dev.apalis.spring.TaskHandler;
@@ -44,6 +45,7 @@ class ApalisEndpointExposureTests {
     }
 
     @Nested
+    @DirtiesContext
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             classes = ApalisEndpointExposureTests.Application.class, properties = "apalis.backend=memory")
     class NotExposed {
@@ -65,6 +67,7 @@ class ApalisEndpointExposureTests {
     }
 
     @Nested
+    @DirtiesContext
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             classes = ApalisEndpointExposureTests.Application.class,
             properties = { "apalis.backend=memory", "management.endpoints.web.exposure.include=apalis" })
@@ -86,6 +89,7 @@ class ApalisEndpointExposureTests {
     }
 
     @Nested
+    @DirtiesContext
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
             classes = ApalisEndpointExposureTests.Application.class,
             properties = { "apalis.backend=memory", "management.endpoints.web.exposure.include=apalis",

@@ -14,6 +14,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -34,6 +35,7 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(properties = { "spring.datasource.hikari.connection-timeout=500",
         "apalis.defaults.poll-interval=200ms", "apalis.jdbc.heartbeat-interval=500ms" })
+@DirtiesContext
 class ApalisHealthDatabaseRestartTests {
 
     private static final Duration WAIT = Duration.ofSeconds(30);

@@ -30,6 +30,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -64,6 +65,7 @@ import static org.awaitility.Awaitility.await;
                 "apalis.defaults.backoff.jitter=0", "apalis.defaults.poll-interval=200ms",
                 "apalis.workers.doomed.max-attempts=2", "apalis.metrics.queue-depth.refresh-interval=1s" })
 @AutoConfigureTracing
+@DirtiesContext
 class ApalisObservabilityHttpTests {
 
     private static final Duration WAIT = Duration.ofSeconds(15);

@@ -33,14 +33,4 @@ public record Task(TaskId id, String queue, String payload, TaskStatus status, i
         Objects.requireNonNull(runAt, "runAt");
         metadata = (metadata != null) ? Map.copyOf(metadata) : Map.of();
     }
-
-    /**
-     * Returns a copy in another status.
-     * @param newStatus the status of the copy
-     * @return the copy
-     */
-    public Task withStatus(TaskStatus newStatus) {
-        return new Task(id, queue, payload, newStatus, attempts, maxAttempts, priority, runAt, lastError, uniqueKey,
-                metadata, createdAt, finishedAt);
-    }
 }

@@ -41,28 +41,35 @@ final class TaskClaimer {
             RETURNING t.id, t.payload::text, t.attempts, t.max_attempts, t.priority, t.run_at, t.last_error,
                       t.unique_key, t.metadata::text, t.created_at""";
 
+    /** The earliest future run time among the queue's waiting tasks. */
+    static final String NEXT_RUN_AT = earliestRunAtPerPriority("t.run_at > now()");
+
     /**
-     * The earliest future run time among waiting tasks, by a skip scan over the claim index: one index
-     * probe per distinct priority of the queue, instead of reading every waiting task.
+     * The earliest run time among a queue's waiting tasks that meet a run-time condition, by a skip
+     * scan over the claim index (queue, priority, run_at, id): one index probe per distinct priority
+     * of the queue's waiting tasks, instead of reading every waiting task. The condition is a constant
+     * of this package, never input. Takes the queue three times as parameters.
      */
-    static final String NEXT_RUN_AT = """
-            WITH RECURSIVE priorities AS (
-                (SELECT priority FROM {tasks}
-                 WHERE queue = ? AND status IN ('PENDING', 'FAILED')
-                 ORDER BY priority LIMIT 1)
-                UNION ALL
-                SELECT (SELECT t.priority FROM {tasks} t
-                        WHERE t.queue = ? AND t.status IN ('PENDING', 'FAILED') AND t.priority > p.priority
-                        ORDER BY t.priority LIMIT 1)
+    static String earliestRunAtPerPriority(String runAtCondition) {
+        return """
+                WITH RECURSIVE priorities AS (
+                    (SELECT priority FROM {tasks}
+                     WHERE queue = ? AND status IN ('PENDING', 'FAILED')
+                     ORDER BY priority LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT t.priority FROM {tasks} t
+                            WHERE t.queue = ? AND t.status IN ('PENDING', 'FAILED') AND t.priority > p.priority
+                            ORDER BY t.priority LIMIT 1)
+                    FROM priorities p
+                    WHERE p.priority IS NOT NULL
+                )
+                SELECT min((SELECT t.run_at FROM {tasks} t
+                            WHERE t.queue = ? AND t.status IN ('PENDING', 'FAILED') AND t.priority = p.priority
+                              AND %s
+                            ORDER BY t.run_at LIMIT 1))
                 FROM priorities p
-                WHERE p.priority IS NOT NULL
-            )
-            SELECT min((SELECT t.run_at FROM {tasks} t
-                        WHERE t.queue = ? AND t.status IN ('PENDING', 'FAILED') AND t.priority = p.priority
-                          AND t.run_at > now()
-                        ORDER BY t.run_at LIMIT 1))
-            FROM priorities p
-            WHERE p.priority IS NOT NULL""";
+                WHERE p.priority IS NOT NULL""".formatted(runAtCondition);
+    }
 
     private final StorageJdbc db;
 

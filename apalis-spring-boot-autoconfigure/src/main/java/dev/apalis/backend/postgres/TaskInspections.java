@@ -28,29 +28,8 @@ final class TaskInspections {
             GROUP BY queue, status
             ORDER BY queue, status""";
 
-    /**
-     * The earliest run time among the queue's due waiting tasks, by a skip scan over the claim index
-     * (queue, priority, run_at, id): one probe per distinct priority of the queue's waiting tasks for its
-     * earliest due run time (a range bounded by now(), empty when that priority has nothing due).
-     */
-    static final String OLDEST_DUE = """
-            WITH RECURSIVE priorities AS (
-                (SELECT priority FROM {tasks}
-                 WHERE queue = ? AND status IN ('PENDING', 'FAILED')
-                 ORDER BY priority LIMIT 1)
-                UNION ALL
-                SELECT (SELECT t.priority FROM {tasks} t
-                        WHERE t.queue = ? AND t.status IN ('PENDING', 'FAILED') AND t.priority > p.priority
-                        ORDER BY t.priority LIMIT 1)
-                FROM priorities p
-                WHERE p.priority IS NOT NULL
-            )
-            SELECT min((SELECT t.run_at FROM {tasks} t
-                        WHERE t.queue = ? AND t.status IN ('PENDING', 'FAILED') AND t.priority = p.priority
-                          AND t.run_at <= now()
-                        ORDER BY t.run_at LIMIT 1))
-            FROM priorities p
-            WHERE p.priority IS NOT NULL""";
+    /** The earliest run time among the queue's due waiting tasks (the age of the oldest due task). */
+    static final String OLDEST_DUE = TaskClaimer.earliestRunAtPerPriority("t.run_at <= now()");
 
     private static final String TABLE_EXISTS = "SELECT to_regclass(?) IS NOT NULL";
 

@@ -43,6 +43,9 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
 
     static final int DEFAULT_MEMORY_TASKS = 1_000_000;
 
+    /** The prefetch setting that keeps the worker's default, the adaptive prefetch. */
+    public static final int ADAPTIVE_PREFETCH = -1;
+
     public static final String USAGE = """
             Usage: java -jar apalis-benchmarks/target/apalis-benchmarks.jar [options]
 
@@ -72,7 +75,8 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                                            run it with -Xmx256m
               --diagnose                   drain --tasks tasks with Apalis through a metered backend and print
                                            claim sizes, call times and CPU per task, once per --prefetch value
-              --prefetch LIST              comma-separated prefetch values for --diagnose (default 0,threads)
+              --prefetch LIST              comma-separated prefetch settings for --diagnose: adaptive (the
+                                           worker's default) or a number of tasks (default adaptive,0)
               --help                       this text
             Durations: 500ms, 10s, 2m.
             """;
@@ -110,7 +114,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
             switch (option) {
                 case "--memory" -> memory = true;
                 case "--diagnose" -> diagnose = true;
-                case "--prefetch" -> prefetches = integers(option, value(option, rest));
+                case "--prefetch" -> prefetches = prefetches(option, value(option, rest));
                 case "--help", "-h" -> help = true;
                 case "--tasks" -> tasks = positive(option, value(option, rest));
                 case "--threads" -> threads = positive(option, value(option, rest));
@@ -139,7 +143,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         return new BenchmarkOptions(workload, repeat, warmUpTasks, jdbcUrl, jdbcUser, jdbcPassword, embeddedFsync,
                 dbSchedulerPoll,
                 jobRunrPoll, Set.copyOf(systems), output, memory, diagnose,
-                (prefetches != null) ? List.copyOf(prefetches) : List.of(0, threads), help);
+                (prefetches != null) ? List.copyOf(prefetches) : List.of(ADAPTIVE_PREFETCH, 0), help);
     }
 
     /** Whether a system (one of {@link #SYSTEMS}) is to run. */
@@ -171,10 +175,11 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         };
     }
 
-    private static List<Integer> integers(String option, String list) {
+    private static List<Integer> prefetches(String option, String list) {
         List<Integer> values = new ArrayList<>();
         for (String text : list.split(",")) {
-            values.add(Math.max(0, integer(option, text.trim())));
+            String value = text.trim();
+            values.add(value.equalsIgnoreCase("adaptive") ? ADAPTIVE_PREFETCH : Math.max(0, integer(option, value)));
         }
         return values;
     }

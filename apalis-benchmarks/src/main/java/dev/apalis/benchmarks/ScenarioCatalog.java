@@ -51,8 +51,8 @@ public final class ScenarioCatalog {
             scenarios.add(new JobRunrPushScenario(database));
         }
         if (apalis) {
-            scenarios.add(new ApalisDrainScenario(database, false));
-            scenarios.add(new ApalisDrainScenario(database, true));
+            scenarios.add(new ApalisDrainScenario(database));
+            scenarios.add(new ApalisDrainScenario(database, 0));
         }
         if (raw) {
             scenarios.add(new RawDrainScenario(database, RAW_SMALL_BATCH));

@@ -34,7 +34,7 @@ public record TargetCheck(String target, String actual, boolean met) {
             .filter(r -> !r.system().startsWith(Result.REFERENCE) && !r.system().startsWith("raw"))
             .max((a, b) -> Double.compare(a.median(), b.median()));
         for (Result apalis : results) {
-            if (apalis.measure() != Measure.DRAIN || !apalis.system().startsWith(Result.REFERENCE)) {
+            if (apalis.measure() != Measure.DRAIN || !apalis.system().equals(Result.REFERENCE)) {
                 continue;
             }
             ceiling.ifPresent(raw -> {

@@ -67,7 +67,7 @@ public @interface TaskHandler {
     String concurrency() default "";
 
     /**
-     * How many tasks to claim ahead of free slots (0 or more).
+     * How many tasks to claim ahead of free slots (0 or more); adaptive when not set.
      * @return the prefetch
      */
     String prefetch() default "";

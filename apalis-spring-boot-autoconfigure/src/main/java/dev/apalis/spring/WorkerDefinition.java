@@ -23,7 +23,7 @@ import dev.apalis.worker.RetryPolicy;
  * @param queue the queue it consumes
  * @param enabled whether it starts with the application
  * @param concurrency how many tasks run at once
- * @param prefetch how many tasks are claimed ahead of free slots
+ * @param prefetch how many tasks are claimed ahead of free slots, or {@code null} for the adaptive prefetch
  * @param pollInterval how often an idle worker looks for due tasks without a notification
  * @param timeout how long one attempt may run, or {@code null} for no limit
  * @param retryPolicy attempts and backoff
@@ -35,7 +35,7 @@ import dev.apalis.worker.RetryPolicy;
  * @param beanName the name of the bean that declares the handler
  * @param method the handler method, as declared on the bean's class
  */
-public record WorkerDefinition(String name, String queue, boolean enabled, int concurrency, int prefetch,
+public record WorkerDefinition(String name, String queue, boolean enabled, int concurrency, Integer prefetch,
         Duration pollInterval, Duration timeout, RetryPolicy retryPolicy, int rateLimitPermits,
         Duration rateLimitPeriod, Duration heartbeatInterval, Duration shutdownTimeout, Type payloadType,
         String beanName, Method method) {

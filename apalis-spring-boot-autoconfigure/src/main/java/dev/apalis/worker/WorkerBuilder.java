@@ -25,7 +25,7 @@ import dev.apalis.task.PayloadCodec;
  *         .onEvent((ctx, event) -> log.info("{}", event))
  *         .build(Email.class, (email, ctx) -> mailer.send(email));
  * }</pre>
- * Defaults: queue = the name, concurrency 10, no prefetch, {@link RetryPolicy#defaults()}, no
+ * Defaults: queue = the name, concurrency 10, an adaptive prefetch, {@link RetryPolicy#defaults()}, no
  * timeout, no rate limit, poll interval 1 s, heart-beat every 5 s, shutdown timeout 30 s, JSON
  * payloads through a default Jackson mapper.
  */
@@ -47,7 +47,7 @@ public final class WorkerBuilder {
 
     private int concurrency = DEFAULT_CONCURRENCY;
 
-    private int prefetch;
+    private Integer prefetch;
 
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
 
@@ -110,10 +110,11 @@ public final class WorkerBuilder {
     }
 
     /**
-     * How many tasks to claim ahead of free slots, so that a fast worker does not wait for a round trip
-     * between tasks. Claimed tasks wait in memory (locked to this worker) until a slot frees; they are
-     * released on pause and on a graceful stop, and rescued after a crash. Default 0: claim only for free slots,
-     * which is fairest when several nodes share a queue of slow tasks.
+     * Claims a fixed number of tasks ahead of free slots. Claimed tasks wait in memory (locked to this
+     * worker) until a slot frees; they are released on pause and on a graceful stop, and rescued after
+     * a crash. Without this call the prefetch adapts: the worker claims ahead about as many tasks as it
+     * finishes during one claim round trip (at most 256), so short tasks are claimed in large batches
+     * and slow ones only for free slots. {@code prefetch(0)} claims only for free slots, always.
      * @param prefetch 0 or more
      * @return this builder
      */

@@ -23,6 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -40,8 +41,8 @@ import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskTimeoutException;
 
 /**
- * A started worker. Three threads of its own: the fetcher claims tasks for free slots and waits for
- * wake-ups, the completer reports outcomes to the backend in batches, the scheduler sends heart-beats
+ * A started worker. Three threads of its own: the fetcher claims tasks for free slots (and, see
+ * {@link ClaimAhead}, ahead of them) and waits for wake-ups, the completer reports outcomes to the backend in batches, the scheduler sends heart-beats
  * and enforces timeouts. Handlers run on a separate pool, one thread per task in flight.
  * <p>
  * Claimed tasks wait in {@code waiting} until a slot is free (and, with a rate limit, a permit):
@@ -93,6 +94,12 @@ final class WorkerRuntime implements WorkerContext {
     /** Handler slots taken, at most the concurrency. */
     private final AtomicInteger active = new AtomicInteger();
 
+    /** Attempts finished since the start; the adaptive prefetch compares it before and after a claim. */
+    private final AtomicLong finished = new AtomicLong();
+
+    /** How many tasks to claim ahead of free slots; the fetcher's own. */
+    private final ClaimAhead claimAhead;
+
     private final AtomicInteger unreported = new AtomicInteger();
 
     /** Claimed tasks that wait for a slot; guarded by {@code this}. */
@@ -127,6 +134,7 @@ final class WorkerRuntime implements WorkerContext {
         this.listeners = new CopyOnWriteArrayList<>(settings.listeners());
         this.rateLimiter = (settings.rateLimitPermits() > 0)
                 ? new RateLimiter(settings.rateLimitPermits(), settings.rateLimitPeriod()) : null;
+        this.claimAhead = (settings.prefetch() != null) ? ClaimAhead.fixed(settings.prefetch()) : ClaimAhead.adaptive();
     }
 
     void addListener(WorkerEventListener listener) {
@@ -271,16 +279,21 @@ final class WorkerRuntime implements WorkerContext {
                     continue;
                 }
                 startWaiting();
-                int wanted = settings.concurrency() + settings.prefetch() - claimed.get();
+                int ahead = claimAhead.tasks();
+                int wanted = settings.concurrency() + ahead - claimed.get();
                 if (rateLimiter != null) {
                     // Claim no more than the permits free now can start: claimed tasks must not wait for permits.
                     wanted = Math.min(wanted, rateLimiter.available(System.nanoTime()) - waitingSize);
                 }
-                if (wanted <= 0) {
+                if (wanted <= 0 || waitingSize > ahead / 2) {
+                    // Full, or enough tasks wait for slots: claim later, in one larger batch.
                     awaitWake(nanosUntilSlotOrPermit());
                     continue;
                 }
+                int waitingAtSend = waitingSize;
+                long finishedAtSend = finished.get();
                 List<Task> tasks = backend.claim(queue(), workerId, wanted);
+                claimAhead.claimed(waitingAtSend, finished.get() - finishedAtSend, tasks.size() == wanted);
                 errorBackoff = MIN_ERROR_BACKOFF;
                 if (!tasks.isEmpty()) {
                     idle = false;
@@ -478,6 +491,7 @@ final class WorkerRuntime implements WorkerContext {
     }
 
     private void slotFreed() {
+        finished.incrementAndGet();
         active.decrementAndGet();
         claimed.decrementAndGet();
         startWaiting();

@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.benchmarks.BenchmarkDatabase;
+import dev.apalis.benchmarks.BenchmarkOptions;
 import dev.apalis.benchmarks.CompletionTracker;
 import dev.apalis.benchmarks.CpuClock;
 import dev.apalis.benchmarks.ParallelPush;
@@ -57,7 +58,7 @@ public final class ApalisDiagnosis {
      * Runs a drain per prefetch setting and prints the figures.
      * @param database the database
      * @param workload tasks, threads and batch size
-     * @param prefetches the prefetch settings to try
+     * @param prefetches the prefetch settings to try ({@link BenchmarkOptions#ADAPTIVE_PREFETCH} for the default)
      * @param out where the figures go
      * @throws Exception if a drain fails
      */
@@ -131,8 +132,10 @@ public final class ApalisDiagnosis {
                 return;
             }
             double seconds = (end - start) / 1e9;
-            out.printf("%nApalis drain, %,d tasks, concurrency %d, prefetch %d: %,.0f tasks/s in %.2f s%n",
-                    workload.tasks(), workload.threads(), prefetch, Rates.perSecond(workload.tasks(), start, end),
+            out.printf("%nApalis drain, %,d tasks, concurrency %d, prefetch %s: %,.0f tasks/s in %.2f s%n",
+                    workload.tasks(), workload.threads(),
+                    (prefetch == BenchmarkOptions.ADAPTIVE_PREFETCH) ? "adaptive" : String.valueOf(prefetch),
+                    Rates.perSecond(workload.tasks(), start, end),
                     seconds);
             out.printf("  CPU per task: JVM %.0f us, PostgreSQL %.0f us (JVM %.0f%%, PostgreSQL %.0f%% of %d cores)%n",
                     jvm / 1e3 / workload.tasks(), postgres / 1e3 / workload.tasks(),

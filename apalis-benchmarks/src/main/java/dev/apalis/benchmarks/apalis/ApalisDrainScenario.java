@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.benchmarks.BenchmarkDatabase;
+import dev.apalis.benchmarks.BenchmarkOptions;
 import dev.apalis.benchmarks.CompletionTracker;
 import dev.apalis.benchmarks.Measure;
 import dev.apalis.benchmarks.Rates;
@@ -30,20 +31,29 @@ public final class ApalisDrainScenario implements Scenario {
 
     private final BenchmarkDatabase database;
 
-    private final boolean prefetch;
+    private final int prefetch;
 
     /**
+     * A worker with the default, adaptive prefetch.
      * @param database the database
-     * @param prefetch whether the worker prefetches as many tasks as it has threads (default: no prefetch)
      */
-    public ApalisDrainScenario(BenchmarkDatabase database, boolean prefetch) {
+    public ApalisDrainScenario(BenchmarkDatabase database) {
+        this(database, BenchmarkOptions.ADAPTIVE_PREFETCH);
+    }
+
+    /**
+     * A worker with a fixed prefetch.
+     * @param database the database
+     * @param prefetch tasks claimed ahead of free slots (0: only for free slots)
+     */
+    public ApalisDrainScenario(BenchmarkDatabase database, int prefetch) {
         this.database = database;
         this.prefetch = prefetch;
     }
 
     @Override
     public String system() {
-        return prefetch ? "Apalis, prefetch = threads" : "Apalis";
+        return (prefetch == BenchmarkOptions.ADAPTIVE_PREFETCH) ? "Apalis" : "Apalis, prefetch " + prefetch;
     }
 
     @Override
@@ -58,9 +68,8 @@ public final class ApalisDrainScenario implements Scenario {
             ApalisSetup.fill(storage, workload.tasks(), workload.threads(), workload.batchSize());
             database.settle(ApalisSetup.SCHEMA);
             CompletionTracker acks = new CompletionTracker(workload.tasks());
-            int prefetchCount = prefetch ? workload.threads() : 0;
             long start = System.nanoTime();
-            WorkerContext worker = ApalisSetup.worker(storage, workload.threads(), prefetchCount, TaskProbe.NONE, acks)
+            WorkerContext worker = ApalisSetup.worker(storage, workload.threads(), prefetch, TaskProbe.NONE, acks)
                 .start();
             long end;
             try {

@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.benchmarks.BenchmarkDatabase;
+import dev.apalis.benchmarks.BenchmarkOptions;
 import dev.apalis.benchmarks.LatencyProbe;
 import dev.apalis.benchmarks.Measure;
 import dev.apalis.benchmarks.Scenario;
@@ -44,7 +45,7 @@ public final class ApalisLatencyScenario implements Scenario {
         HikariDataSource pool = database.pool("bench-apalis", null, workload.poolSize());
         try (PostgresStorage storage = ApalisSetup.freshStorage(database, pool)) {
             LatencyProbe probe = new LatencyProbe(workload.latencyTasks());
-            WorkerContext worker = ApalisSetup.worker(storage, workload.threads(), 0, probe, null).start();
+            WorkerContext worker = ApalisSetup.worker(storage, workload.threads(), BenchmarkOptions.ADAPTIVE_PREFETCH, probe, null).start();
             try {
                 Thread.sleep(LatencyProbe.IDLE_BEFORE_PUSH.toMillis());
                 return probe.measure(workload.latencyRate(), n -> storage.push(ApalisSetup.task(n)), STALL_TIMEOUT);

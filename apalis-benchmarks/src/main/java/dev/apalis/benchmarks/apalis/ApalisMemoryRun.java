@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.benchmarks.BenchmarkDatabase;
+import dev.apalis.benchmarks.BenchmarkOptions;
 import dev.apalis.benchmarks.CompletionTracker;
 import dev.apalis.benchmarks.HeapSampler;
 import dev.apalis.benchmarks.ParallelPush;
@@ -59,7 +60,7 @@ public final class ApalisMemoryRun {
                 log.printf("Draining with %d threads...%n", workload.threads());
                 start = System.nanoTime();
                 WorkerContext worker = ApalisSetup
-                    .worker(storage, workload.threads(), 0, TaskProbe.NONE, acks)
+                    .worker(storage, workload.threads(), BenchmarkOptions.ADAPTIVE_PREFETCH, TaskProbe.NONE, acks)
                     .start();
                 try {
                     end = acks.awaitAll(STALL_TIMEOUT);

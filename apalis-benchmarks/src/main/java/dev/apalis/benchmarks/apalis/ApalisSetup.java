@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.benchmarks.BenchmarkDatabase;
+import dev.apalis.benchmarks.BenchmarkOptions;
 import dev.apalis.benchmarks.CompletionTracker;
 import dev.apalis.benchmarks.ParallelPush;
 import dev.apalis.benchmarks.TaskProbe;
@@ -23,7 +24,7 @@ import dev.apalis.worker.WorkerEvent;
 /**
  * How the Apalis scenarios use Apalis: a {@link PostgresStorage} with its defaults (LISTEN/NOTIFY on) on a
  * schema of its own, payloads encoded by the default JSON codec as an application's push would, and a
- * worker with the library's defaults except concurrency and prefetch.
+ * worker with the library's defaults except concurrency and, where a scenario says so, prefetch.
  */
 final class ApalisSetup {
 
@@ -63,17 +64,18 @@ final class ApalisSetup {
      * A no-op worker on the benchmark queue.
      * @param storage the storage
      * @param concurrency handler threads
-     * @param prefetch tasks claimed ahead of free slots
+     * @param prefetch tasks claimed ahead of free slots, or {@link BenchmarkOptions#ADAPTIVE_PREFETCH}
      * @param probe called as each handler starts
      * @param acks counts {@code TaskSucceeded} events, which the worker emits after the acknowledgement is written
      * @return the worker, not started
      */
     static Worker worker(Backend storage, int concurrency, int prefetch, TaskProbe probe,
             CompletionTracker acks) {
-        return WorkerBuilder.named(QUEUE)
-            .backend(storage)
-            .concurrency(concurrency)
-            .prefetch(prefetch)
+        WorkerBuilder builder = WorkerBuilder.named(QUEUE).backend(storage).concurrency(concurrency);
+        if (prefetch != BenchmarkOptions.ADAPTIVE_PREFETCH) {
+            builder.prefetch(prefetch);
+        }
+        return builder
             .shutdownTimeout(Duration.ofSeconds(10))
             .onEvent((context, event) -> {
                 if (acks != null && event instanceof WorkerEvent.TaskSucceeded) {

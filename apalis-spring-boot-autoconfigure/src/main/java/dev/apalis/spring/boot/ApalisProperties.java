@@ -119,9 +119,11 @@ public class ApalisProperties implements Validator {
         private int concurrency = 10;
 
         /**
-         * How many tasks a worker claims ahead of its free slots.
+         * How many tasks a worker claims ahead of its free slots, a fixed number (0: only for free
+         * slots). When not set the prefetch adapts: about as many tasks as the worker finishes during
+         * one claim round trip, at most 256.
          */
-        private int prefetch = 0;
+        private Integer prefetch;
 
         /**
          * How often an idle worker looks for due tasks when no push notification arrives.
@@ -159,11 +161,11 @@ public class ApalisProperties implements Validator {
             this.concurrency = concurrency;
         }
 
-        public int getPrefetch() {
+        public Integer getPrefetch() {
             return this.prefetch;
         }
 
-        public void setPrefetch(int prefetch) {
+        public void setPrefetch(Integer prefetch) {
             this.prefetch = prefetch;
         }
 
@@ -312,7 +314,8 @@ public class ApalisProperties implements Validator {
         private Integer concurrency;
 
         /**
-         * How many tasks this worker claims ahead of its free slots.
+         * How many tasks this worker claims ahead of its free slots, a fixed number (0: only for free
+         * slots). When not set here nor anywhere else the prefetch adapts.
          */
         private Integer prefetch;
 

@@ -46,7 +46,7 @@ final class ApalisPropertiesValidator {
 
     private void validateDefaults(ApalisProperties.Defaults defaults) {
         atLeast("defaults.concurrency", defaults.getConcurrency(), 1);
-        atLeast("defaults.prefetch", defaults.getPrefetch(), 0);
+        atLeastIfSet("defaults.prefetch", defaults.getPrefetch(), 0);
         positive("defaults.poll-interval", defaults.getPollInterval());
         positiveIfSet("defaults.timeout", defaults.getTimeout());
         atLeast("defaults.max-attempts", defaults.getMaxAttempts(), 1);

@@ -106,7 +106,7 @@ final class WorkerDefinitionResolver {
         boolean enabled = pick(own.getEnabled(), null, defaults.isEnabled());
         String queue = pick(own.getQueue(), annotation.queue(), name);
         int concurrency = pick(own.getConcurrency(), annotation.concurrency(), defaults.getConcurrency());
-        int prefetch = pick(own.getPrefetch(), annotation.prefetch(), defaults.getPrefetch());
+        Integer prefetch = pick(own.getPrefetch(), annotation.prefetch(), defaults.getPrefetch());
         Duration pollInterval = pick(own.getPollInterval(), annotation.pollInterval(), defaults.getPollInterval());
         Duration timeout = pick(own.getTimeout(), annotation.timeout(), defaults.getTimeout());
         int maxAttempts = pick(own.getMaxAttempts(), annotation.maxAttempts(), defaults.getMaxAttempts());

@@ -186,7 +186,6 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             .backend(this.backend)
             .queue(definition.queue())
             .concurrency(definition.concurrency())
-            .prefetch(definition.prefetch())
             .pollInterval(definition.pollInterval())
             .timeout(definition.timeout())
             .retry(definition.retryPolicy())
@@ -194,6 +193,9 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             .shutdownTimeout(definition.shutdownTimeout())
             .codec(this.codec)
             .onEvent((worker, event) -> this.eventPublisher.publishEvent(event));
+        if (definition.prefetch() != null) {
+            builder.prefetch(definition.prefetch());
+        }
         if (definition.rateLimitPermits() > 0) {
             builder.rateLimit(definition.rateLimitPermits(), definition.rateLimitPeriod());
         }

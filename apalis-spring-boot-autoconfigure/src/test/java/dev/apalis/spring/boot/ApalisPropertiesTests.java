@@ -42,7 +42,7 @@ class ApalisPropertiesTests {
         ApalisProperties.Defaults defaults = properties.getDefaults();
         assertThat(defaults.isEnabled()).isTrue();
         assertThat(defaults.getConcurrency()).isEqualTo(WorkerBuilder.DEFAULT_CONCURRENCY);
-        assertThat(defaults.getPrefetch()).isZero();
+        assertThat(defaults.getPrefetch()).as("adaptive").isNull();
         assertThat(defaults.getPollInterval()).isEqualTo(WorkerBuilder.DEFAULT_POLL_INTERVAL);
         assertThat(defaults.getTimeout()).isNull();
         assertThat(defaults.getMaxAttempts()).isEqualTo(RetryPolicy.DEFAULT_MAX_ATTEMPTS);

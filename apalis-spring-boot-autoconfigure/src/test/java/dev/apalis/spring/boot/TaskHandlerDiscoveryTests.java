@@ -67,7 +67,7 @@ class TaskHandlerDiscoveryTests {
             assertThat(definition.queue()).isEqualTo("plain");
             assertThat(definition.enabled()).isTrue();
             assertThat(definition.concurrency()).isEqualTo(10);
-            assertThat(definition.prefetch()).isZero();
+            assertThat(definition.prefetch()).as("adaptive").isNull();
             assertThat(definition.pollInterval()).isEqualTo(Duration.ofSeconds(1));
             assertThat(definition.timeout()).isNull();
             assertThat(definition.attemptTimeout()).isEmpty();

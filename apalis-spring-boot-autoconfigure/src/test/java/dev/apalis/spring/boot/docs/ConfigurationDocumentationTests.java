@@ -204,6 +204,10 @@ class ConfigurationDocumentationTests {
             return "(none)";
         }
         String text = (value instanceof JsonNode node) ? node.asString() : value.toString().replace("`", "");
+        if (text.startsWith("(")) {
+            // A default in parentheses, such as "(none)" or "(adaptive)", says what no value means.
+            return "(none)";
+        }
         try {
             return Double.toString(Double.parseDouble(text));
         }

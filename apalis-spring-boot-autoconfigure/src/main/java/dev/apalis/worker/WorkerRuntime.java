@@ -100,6 +100,9 @@ final class WorkerRuntime implements WorkerContext {
     /** How many tasks to claim ahead of free slots; the fetcher's own. */
     private final ClaimAhead claimAhead;
 
+    /** The fetcher claims again once no more than this many claimed tasks wait; handlers wake it then. */
+    private volatile int refillAt;
+
     private final AtomicInteger unreported = new AtomicInteger();
 
     /** Claimed tasks that wait for a slot; guarded by {@code this}. */
@@ -280,12 +283,13 @@ final class WorkerRuntime implements WorkerContext {
                 }
                 startWaiting();
                 int ahead = claimAhead.tasks();
+                refillAt = ahead / 2;
                 int wanted = settings.concurrency() + ahead - claimed.get();
                 if (rateLimiter != null) {
                     // Claim no more than the permits free now can start: claimed tasks must not wait for permits.
                     wanted = Math.min(wanted, rateLimiter.available(System.nanoTime()) - waitingSize);
                 }
-                if (wanted <= 0 || waitingSize > ahead / 2) {
+                if (wanted <= 0 || waitingSize > refillAt) {
                     // Full, or enough tasks wait for slots: claim later, in one larger batch.
                     awaitWake(nanosUntilSlotOrPermit());
                     continue;
@@ -354,27 +358,13 @@ final class WorkerRuntime implements WorkerContext {
 
     /**
      * Hands waiting tasks to handler threads while slots (and rate-limit permits) are free, the worker
-     * runs and is not paused. An attempt is in {@code running} from here on, so that a stop sees it.
-     * Cheap when nothing waits: a handler thread that frees its slot does not take the lock then.
+     * runs and is not paused. Cheap when nothing waits: it does not take the lock then.
      */
     private void startWaiting() {
         if (waitingSize == 0) {
             return;
         }
-        List<TaskExecution> starting = new ArrayList<>();
-        synchronized (this) {
-            while (state == State.RUNNING && !paused && !waiting.isEmpty() && active.get() < settings.concurrency()
-                    && (rateLimiter == null || rateLimiter.tryAcquire(1, System.nanoTime()) == 1)) {
-                Task task = waiting.poll();
-                int maxAttempts = (task.maxAttempts() > 0) ? task.maxAttempts() : settings.retryPolicy().maxAttempts();
-                TaskExecution execution = new TaskExecution(task, this, maxAttempts);
-                running.add(execution);
-                active.incrementAndGet();
-                starting.add(execution);
-            }
-            waitingSize = waiting.size();
-        }
-        for (TaskExecution execution : starting) {
+        for (TaskExecution execution : takeStartable(Integer.MAX_VALUE)) {
             try {
                 handlers.execute(() -> execute(execution));
             }
@@ -389,6 +379,28 @@ final class WorkerRuntime implements WorkerContext {
                 emit(new WorkerEvent.Error(name(), Instant.now(), ex));
             }
         }
+    }
+
+    /**
+     * Takes up to {@code max} waiting tasks that may start now, each with its slot (and permit). An
+     * attempt is in {@code running} from here on, so that a stop sees it.
+     */
+    private List<TaskExecution> takeStartable(int max) {
+        List<TaskExecution> starting = new ArrayList<>();
+        synchronized (this) {
+            while (starting.size() < max && state == State.RUNNING && !paused && !waiting.isEmpty()
+                    && active.get() < settings.concurrency()
+                    && (rateLimiter == null || rateLimiter.tryAcquire(1, System.nanoTime()) == 1)) {
+                Task task = waiting.poll();
+                int maxAttempts = (task.maxAttempts() > 0) ? task.maxAttempts() : settings.retryPolicy().maxAttempts();
+                TaskExecution execution = new TaskExecution(task, this, maxAttempts);
+                running.add(execution);
+                active.incrementAndGet();
+                starting.add(execution);
+            }
+            waitingSize = waiting.size();
+        }
+        return starting;
     }
 
     /** Puts the claimed tasks that did not start back in the queue (on pause and on stop). */
@@ -409,9 +421,27 @@ final class WorkerRuntime implements WorkerContext {
 
     // ---------------------------------------------------------------- running a task
 
-    private void execute(TaskExecution execution) {
+    /**
+     * Runs an attempt on a handler thread, then, while tasks wait for the slot it freed, the next ones
+     * on the same thread: no hand-off between threads per task.
+     */
+    private void execute(TaskExecution first) {
+        TaskExecution execution = first;
+        while (execution != null && attempt(execution)) {
+            List<TaskExecution> next = (waitingSize == 0) ? List.of() : takeStartable(1);
+            execution = next.isEmpty() ? null : next.get(0);
+            startWaiting();
+            wakeFetcherIfRefill();
+        }
+    }
+
+    /**
+     * Runs one attempt.
+     * @return whether this thread settled it (its slot is free now), {@code false} if a timeout or a stop did
+     */
+    private boolean attempt(TaskExecution execution) {
         if (!execution.attach(Thread.currentThread())) {
-            return;
+            return false;
         }
         Task task = execution.task;
         emit(new WorkerEvent.TaskStarted(name(), Instant.now(), task.id(), task.queue(), task.attempts()));
@@ -434,9 +464,12 @@ final class WorkerRuntime implements WorkerContext {
         }
         execution.detach();
         Thread.interrupted();
-        if (execution.settle()) {
-            finish(execution, failure);
+        if (!execution.settle()) {
+            return false;
         }
+        recordOutcome(execution, failure);
+        freeSlot();
+        return true;
     }
 
     private void invoke(TaskExecution execution, int index) throws Exception {
@@ -452,11 +485,12 @@ final class WorkerRuntime implements WorkerContext {
     private void timeOut(TaskExecution execution, Duration timeout) {
         if (execution.settle()) {
             execution.interrupt();
-            finish(execution, new TaskTimeoutException(timeout));
+            recordOutcome(execution, new TaskTimeoutException(timeout));
+            slotFreed();
         }
     }
 
-    private void finish(TaskExecution execution, Throwable failure) {
+    private void recordOutcome(TaskExecution execution, Throwable failure) {
         running.remove(execution);
         Task task = execution.task;
         Instant now = Instant.now();
@@ -487,15 +521,29 @@ final class WorkerRuntime implements WorkerContext {
             report(Completion.retry(task.id(), retryAt, describe(failure)), new WorkerEvent.TaskFailed(name(), now,
                     task.id(), task.queue(), task.attempts(), duration, failure, retryAt));
         }
-        slotFreed();
     }
 
+    /** A slot freed off a handler thread: waiting tasks start on other threads. */
     private void slotFreed() {
+        freeSlot();
+        startWaiting();
+        wakeFetcherIfRefill();
+    }
+
+    private void freeSlot() {
         finished.incrementAndGet();
         active.decrementAndGet();
         claimed.decrementAndGet();
-        startWaiting();
-        wakeUp();
+    }
+
+    /**
+     * Wakes the fetcher when it has something to do: claim again (few enough tasks wait), or, on a stop,
+     * see the slots free up.
+     */
+    private void wakeFetcherIfRefill() {
+        if (waitingSize <= refillAt || state != State.RUNNING) {
+            wakeUp();
+        }
     }
 
     static String describe(Throwable failure) {

@@ -30,12 +30,13 @@ import dev.apalis.task.TaskId;
  * <ul>
  * <li><b>Transactional pushes.</b> Pushes go through Spring's {@code JdbcTemplate}: inside a Spring
  * transaction on the same {@link DataSource} they commit or roll back with it (the outbox pattern),
- * and their wake-up notification is only delivered on commit.</li>
+ * and workers are only woken once they commit.</li>
  * <li><b>One-statement claims</b> with {@code FOR UPDATE SKIP LOCKED}, in the order priority, run time,
  * id, served by a partial index that matches that order; outcomes are written a batch per statement,
  * each guarded by status and owner.</li>
  * <li><b>Wake-ups</b> by LISTEN/NOTIFY over one connection per storage (started with the first
- * subscription, reconnecting after failures); workers also poll, so a pooler in transaction mode or
+ * subscription, reconnecting after failures); pushes are announced after they commit, coalesced by one
+ * thread, so that concurrent pushers do not queue behind each other's notifying commits; workers also poll, so a pooler in transaction mode or
  * {@link Builder#notifications(boolean) notifications(false)} only costs latency.</li>
  * <li><b>Crash recovery.</b> Tasks held by a worker whose last heart-beat is older than the orphan
  * threshold go back to the queue, checked every third of the threshold (or every maintenance
@@ -75,6 +76,8 @@ public final class PostgresStorage implements Backend {
 
     private final SchemaNames names;
 
+    private final PushNotifier notifier;
+
     private final TaskPusher pusher;
 
     private final TaskClaimer claimer;
@@ -100,7 +103,8 @@ public final class PostgresStorage implements Backend {
             schema.check();
         }
         boolean notify = builder.notifications;
-        this.pusher = new TaskPusher(db, notify);
+        this.notifier = notify ? new PushNotifier(db) : null;
+        this.pusher = new TaskPusher(db, notifier);
         this.claimer = new TaskClaimer(db);
         this.writer = new CompletionWriter(db, notify);
         this.workers = new WorkerRegistry(db);
@@ -281,12 +285,19 @@ public final class PostgresStorage implements Backend {
     @Override
     public void close() {
         try {
-            if (listener != null) {
-                listener.close();
+            if (notifier != null) {
+                notifier.close();
             }
         }
         finally {
-            maintenance.close();
+            try {
+                if (listener != null) {
+                    listener.close();
+                }
+            }
+            finally {
+                maintenance.close();
+            }
         }
     }
 

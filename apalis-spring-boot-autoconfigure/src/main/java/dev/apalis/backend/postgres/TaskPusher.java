@@ -17,12 +17,12 @@ import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskOptions;
 
 /**
- * Inserts tasks: a whole batch in one statement (rows as array parameters), which also sends one
- * NOTIFY per queue. Tasks with a unique key that an unfinished task of the same queue already holds
+ * Inserts tasks: a whole batch in one statement (rows as array parameters), announced to workers by
+ * the {@link PushNotifier} once committed. Tasks with a unique key that an unfinished task of the same queue already holds
  * are skipped by {@code ON CONFLICT ... DO NOTHING}; a second statement, run only then, finds the
  * holders' ids (in a new snapshot, so it sees holders that committed while the insert waited for
  * them). Everything runs through the {@code JdbcTemplate}, so it joins the caller's transaction on the
- * same data source, and the notification is only delivered if that commits. A push is all or nothing.
+ * same data source, and workers are only woken if that commits. A push is all or nothing.
  */
 final class TaskPusher {
 
@@ -51,12 +51,6 @@ final class TaskPusher {
 
             SELECT id FROM inserted""";
 
-    private static final String NOTIFY_AND_SELECT_INSERTED = """
-            , notified AS (
-                SELECT count(pg_notify(?, queue)) AS sent FROM (SELECT DISTINCT queue FROM inserted) queues
-            )
-            SELECT id FROM inserted CROSS JOIN notified""";
-
     private static final String FIND_UNIQUE = """
             SELECT t.queue, t.unique_key, t.id
             FROM {tasks} t
@@ -70,13 +64,17 @@ final class TaskPusher {
 
     private final String findUniqueSql;
 
-    private final String channel;
+    private final PushNotifier notifier;
 
-    TaskPusher(StorageJdbc db, boolean notify) {
+    /**
+     * @param db the storage's database access
+     * @param notifier announces pushes, or {@code null} when notifications are off
+     */
+    TaskPusher(StorageJdbc db, PushNotifier notifier) {
         this.db = db;
-        this.insertSql = db.names().expand(INSERT + (notify ? NOTIFY_AND_SELECT_INSERTED : SELECT_INSERTED));
+        this.insertSql = db.names().expand(INSERT + SELECT_INSERTED);
         this.findUniqueSql = db.names().expand(FIND_UNIQUE);
-        this.channel = notify ? db.names().channel() : null;
+        this.notifier = notifier;
     }
 
     List<TaskId> pushAll(List<NewTask> tasks) {
@@ -89,10 +87,21 @@ final class TaskPusher {
             unique = unique || task.options().uniqueKey() != null;
         }
         if (!unique) {
-            return push(tasks); // one statement: all or nothing by itself
+            return announced(tasks, push(tasks)); // one statement: all or nothing by itself
         }
         // unique keys may take more statements: all or nothing in the caller's transaction or a new one
-        return db.sharedTransaction().execute(status -> push(tasks));
+        return db.sharedTransaction().execute(status -> announced(tasks, push(tasks)));
+    }
+
+    private List<TaskId> announced(List<NewTask> tasks, List<TaskId> ids) {
+        if (notifier != null) {
+            Set<String> queues = new HashSet<>();
+            for (NewTask task : tasks) {
+                queues.add(task.queue());
+            }
+            notifier.pushed(queues);
+        }
+        return ids;
     }
 
     private List<TaskId> push(List<NewTask> tasks) {
@@ -168,9 +177,6 @@ final class TaskPusher {
                 ps.setArray(7, SqlArrays.longs(connection, delays));
                 ps.setArray(8, SqlArrays.texts(connection, uniqueKeys));
                 ps.setArray(9, SqlArrays.texts(connection, metadata));
-                if (channel != null) {
-                    ps.setString(10, channel);
-                }
                 return ps;
             }, rs -> {
                 inserted.add(rs.getObject(1, UUID.class));

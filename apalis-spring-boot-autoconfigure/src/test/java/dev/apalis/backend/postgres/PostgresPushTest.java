@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -190,6 +191,25 @@ class PostgresPushTest {
         woken.clear();
         storage.push(numbered(marker, 1));
         await().atMost(java.time.Duration.ofSeconds(5)).until(() -> woken.contains(marker));
+    }
+
+    @Test
+    void subscribersAreWokenOnlyOnceThePushingTransactionCommits() {
+        List<String> woken = new CopyOnWriteArrayList<>();
+        String marker = queue + "-marker";
+        try (var a = storage.subscribe(queue, () -> woken.add(queue));
+                var b = storage.subscribe(marker, () -> woken.add(marker))) {
+            roundTrip(marker, woken);
+
+            transactions.executeWithoutResult(status -> {
+                storage.push(numbered(queue, 1));
+                // a push committed by another thread meanwhile is announced; this one is not, yet
+                CompletableFuture.runAsync(() -> roundTrip(marker, woken)).join();
+                assertThat(woken).containsOnly(marker);
+            });
+
+            await().atMost(java.time.Duration.ofSeconds(2)).until(() -> woken.contains(queue));
+        }
     }
 
     @Test

@@ -88,7 +88,10 @@ final class WorkerRuntime implements WorkerContext {
 
     private volatile boolean paused;
 
-    /** Tasks claimed and not yet completed or released: running or waiting. */
+    /**
+     * Tasks claimed and not yet released or recorded: waiting, running, or finished with their outcome
+     * not yet written. Counting the last kind holds claims back while outcomes queue up.
+     */
     private final AtomicInteger claimed = new AtomicInteger();
 
     /** Handler slots taken, at most the concurrency. */
@@ -530,10 +533,10 @@ final class WorkerRuntime implements WorkerContext {
         wakeFetcherIfRefill();
     }
 
+    /** The task stays claimed until the completer has written its outcome. */
     private void freeSlot() {
         finished.incrementAndGet();
         active.decrementAndGet();
-        claimed.decrementAndGet();
     }
 
     /**
@@ -592,10 +595,14 @@ final class WorkerRuntime implements WorkerContext {
                         emit(event);
                     }
                 }
+                claimed.addAndGet(-batch.size());
                 boolean drained = unreported.addAndGet(-batch.size()) == 0 && claimed.get() == 0 && !idle;
                 if (drained || retries) {
                     // The fetcher may be idle (and should say so) or sleeping past a retry's run time.
                     wakeUp();
+                }
+                else {
+                    wakeFetcherIfRefill();
                 }
                 batch.clear();
             }
@@ -648,6 +655,7 @@ final class WorkerRuntime implements WorkerContext {
                     }
                     else {
                         unstarted.add(task.id());
+                        claimed.decrementAndGet();
                     }
                     slotFreed();
                 }

@@ -2,6 +2,7 @@ package dev.apalis.worker;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import dev.apalis.backend.Backend;
+import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.task.NewTask;
@@ -109,6 +112,40 @@ class WorkerConcurrencyTest {
         release.countDown();
         eventually().until(() -> ids.stream().allMatch(id -> WorkerTesting.status(storage, id) == TaskStatus.DONE));
         assertThat(gauge.peak.get()).isEqualTo(2);
+    }
+
+    @Test
+    void outcomesNotYetWrittenHoldBackFurtherClaims() {
+        List<TaskId> ids = pushAll(storage, "held", 10);
+        CountDownLatch writable = new CountDownLatch(1);
+        Backend slowOutcomes = new ForwardingBackend(storage) {
+            @Override
+            public void complete(String workerId, Collection<Completion> completions) {
+                try {
+                    writable.await();
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                super.complete(workerId, completions);
+            }
+        };
+        AtomicInteger starts = new AtomicInteger();
+        started.start(WorkerBuilder.named("held").backend(slowOutcomes).concurrency(2).prefetch(1)
+            .build(Integer.class, (n, ctx) -> starts.incrementAndGet()));
+        try {
+            // Three handlers returned at once, but their outcomes cannot be written: no fourth claim.
+            eventually().untilAsserted(() -> assertThat(starts.get()).isEqualTo(3));
+            Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .untilAsserted(() -> assertThat(storage.countByQueueAndStatus())
+                    .contains(new QueueCount("held", TaskStatus.RUNNING, 3)));
+            assertThat(starts.get()).isEqualTo(3);
+        }
+        finally {
+            writable.countDown();
+        }
+        eventually().until(() -> ids.stream().allMatch(id -> WorkerTesting.status(storage, id) == TaskStatus.DONE));
+        assertThat(starts.get()).isEqualTo(10);
     }
 
     @Test

@@ -41,13 +41,17 @@ import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskTimeoutException;
 
 /**
- * A started worker. Three threads of its own: the fetcher claims tasks for free slots (and, see
- * {@link ClaimAhead}, ahead of them) and waits for wake-ups, the completer reports outcomes to the backend in batches, the scheduler sends heart-beats
- * and enforces timeouts. Handlers run on a separate pool, one thread per task in flight.
+ * A started worker. Three threads of its own: the fetcher claims tasks for free slots and, see
+ * {@link ClaimAhead}, ahead of them, and waits for wake-ups; the completer reports outcomes to the
+ * backend in batches; the scheduler sends heart-beats and enforces timeouts. Handlers run on a
+ * separate pool, one thread per task in flight; a handler thread that frees its slot runs the next
+ * waiting task itself.
  * <p>
  * Claimed tasks wait in {@code waiting} until a slot is free (and, with a rate limit, a permit):
- * at most {@code concurrency} run at once, however many are prefetched. Tasks start only while the
- * worker runs and is not paused; waiting tasks are released on pause and at once on stop.
+ * at most {@code concurrency} run at once, however many are prefetched. A task counts as claimed
+ * until its outcome is written, so the worker never holds more than concurrency + prefetch. Tasks
+ * start only while the worker runs and is not paused; waiting tasks are released on pause and at
+ * once on stop.
  */
 final class WorkerRuntime implements WorkerContext {
 

@@ -27,7 +27,7 @@ import dev.apalis.worker.WorkerEvent;
  * once, as a crash would (no shutdown hooks).
  * <p>
  * Arguments are {@code key=value}: {@code url}, {@code user}, {@code password} (required),
- * {@code queue} (default {@code drain}), {@code concurrency} (8), {@code prefetch} (0), {@code orphanThreshold} (PT3S),
+ * {@code queue} (default {@code drain}), {@code concurrency} (8), {@code prefetch} (the worker's default, adaptive), {@code orphanThreshold} (PT3S),
  * {@code heartbeat} (PT0.5S), {@code shutdownTimeout} (PT10S), {@code maxAttempts} (25).
  */
 public final class NodeApp {
@@ -48,7 +48,6 @@ public final class NodeApp {
         long pid = ProcessHandle.current().pid();
         String queue = options.getOrDefault("queue", "drain");
         int concurrency = Integer.parseInt(options.getOrDefault("concurrency", "8"));
-        int prefetch = Integer.parseInt(options.getOrDefault("prefetch", "0"));
         Duration orphanThreshold = Duration.parse(options.getOrDefault("orphanThreshold", "PT3S"));
         Duration heartbeat = Duration.parse(options.getOrDefault("heartbeat", "PT0.5S"));
         Duration shutdownTimeout = Duration.parse(options.getOrDefault("shutdownTimeout", "PT10S"));
@@ -66,10 +65,11 @@ public final class NodeApp {
         PostgresStorage storage = PostgresStorage.builder(pool).orphanThreshold(orphanThreshold).build();
         JdbcTemplate jdbc = new JdbcTemplate(pool);
 
-        Worker worker = WorkerBuilder.named(queue)
-            .backend(storage)
-            .concurrency(concurrency)
-            .prefetch(prefetch)
+        WorkerBuilder builder = WorkerBuilder.named(queue).backend(storage).concurrency(concurrency);
+        if (options.containsKey("prefetch")) {
+            builder.prefetch(Integer.parseInt(options.get("prefetch")));
+        }
+        Worker worker = builder
             .heartbeatInterval(heartbeat)
             .shutdownTimeout(shutdownTimeout)
             .retry(RetryPolicy.exponential(Duration.ofMillis(200), 2.0, Duration.ofSeconds(2), 0.1)

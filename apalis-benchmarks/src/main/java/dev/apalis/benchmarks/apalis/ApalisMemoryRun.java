@@ -21,8 +21,9 @@ import dev.apalis.task.TaskStatus;
 import dev.apalis.worker.WorkerContext;
 
 /**
- * The memory mode: queues a large number of tasks, then drains them with one default worker (no
- * prefetch) while a {@link HeapSampler} watches the heap. Shows whether memory grows with queue length.
+ * The memory mode: queues a large number of tasks, then drains them with one default worker
+ * (adaptive prefetch) while a {@link HeapSampler} watches the heap. Shows whether memory grows with
+ * queue length.
  */
 public final class ApalisMemoryRun {
 

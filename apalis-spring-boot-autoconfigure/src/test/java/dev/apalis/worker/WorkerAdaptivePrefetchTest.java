@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import javax.sql.DataSource;
 
@@ -92,7 +93,7 @@ class WorkerAdaptivePrefetchTest {
     }
 
     private static List<NewTask> jobs(int from, int to, boolean slow) {
-        return java.util.stream.IntStream.range(from, to)
+        return IntStream.range(from, to)
             .mapToObj(n -> new NewTask("adaptive", CODEC.encode(new Job(n, slow)), TaskOptions.defaults()))
             .toList();
     }

@@ -82,6 +82,21 @@ public final class BenchmarkDatabase implements AutoCloseable {
         return (embedded != null) ? "embedded PostgreSQL on port " + embedded.getPort() : url;
     }
 
+    /** The JDBC URL of the server, embedded or not, for other processes of the harness. */
+    public String url() {
+        return url;
+    }
+
+    /** The user of {@link #url()}. */
+    public String user() {
+        return user;
+    }
+
+    /** The password of {@link #url()}, for other processes of the harness (never printed). */
+    public String password() {
+        return password;
+    }
+
     /**
      * A new connection pool; closed with this database.
      * @param name the pool's name

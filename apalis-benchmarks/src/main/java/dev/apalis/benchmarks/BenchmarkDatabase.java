@@ -35,6 +35,10 @@ public final class BenchmarkDatabase implements AutoCloseable {
     private static final List<String> REPORTED_SETTINGS = List.of("server_version", "fsync", "synchronous_commit",
             "shared_buffers", "max_connections", "wal_level", "autovacuum");
 
+    private static final String BACKENDS = """
+            SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'""";
+
     private final EmbeddedPostgres embedded;
 
     private final String url;
@@ -222,6 +226,26 @@ public final class BenchmarkDatabase implements AutoCloseable {
         }
         catch (SQLException ex) {
             return -1;
+        }
+    }
+
+    /**
+     * The process ids of the server's backends connected to this database, other than the one asking: the
+     * connections of a run's pools, whose CPU {@link CpuClock#processesNanos} reads even on a server that
+     * other databases share.
+     */
+    public List<Long> backendPids() {
+        List<Long> pids = new ArrayList<>();
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(BACKENDS)) {
+            while (rows.next()) {
+                pids.add(rows.getLong(1));
+            }
+            return pids;
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Could not list the backends of this database", ex);
         }
     }
 

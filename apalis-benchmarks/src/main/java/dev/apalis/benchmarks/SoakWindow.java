@@ -15,7 +15,8 @@ package dev.apalis.benchmarks;
  * wait for its first ones, so batches raise the overall figure)
  * @param backlog tasks pushed and not yet acknowledged at the window's end
  * @param sizes the tasks table at the window's end
- * @param postgresCores CPU of the PostgreSQL server during the window, in cores (-1 when it cannot be read)
+ * @param postgresCores CPU of the run's PostgreSQL backends (its pool's connections; not autovacuum nor the
+ * WAL writer) during the window, in cores (-1 when it cannot be read)
  * @param jvmCores CPU of this JVM (pushers and worker) during the window, in cores
  */
 public record SoakWindow(int index, double endSeconds, double pushedPerSecond, double singlePushedPerSecond,

@@ -36,7 +36,7 @@ import dev.apalis.benchmarks.Workload;
  * process (untimed), the nodes started, connected and warmed up (each drains {@code --warmup-tasks} tasks of a
  * queue of its own), then released together; timed from the release to
  * the last acknowledgement of any node. The counts run round-robin, {@code --repeat} times, and the median
- * is reported with the CPU the nodes and PostgreSQL used per task.
+ * is reported with the CPU the nodes and their PostgreSQL backends used per task.
  */
 public final class ApalisNodesRun {
 
@@ -125,14 +125,14 @@ public final class ApalisNodesRun {
             for (Node node : nodes) {
                 node.awaitReady();
             }
-            long postmaster = database.postmasterPid();
-            long postgresCpuBefore = CpuClock.postgresNanos(postmaster);
+            List<Long> backends = database.backendPids();
+            long postgresCpuBefore = CpuClock.processesNanos(backends);
             long start = ApalisWorkerNode.epochMicros();
             for (Node node : nodes) {
                 node.send("GO");
             }
             long end = awaitAll(nodes, workload.tasks());
-            long postgresCpu = CpuClock.postgresNanos(postmaster) - postgresCpuBefore;
+            long postgresCpu = CpuClock.processesNanos(backends) - postgresCpuBefore;
             long nodeCpu = nodes.stream().mapToLong(Node::cpuSinceReady).sum();
             for (Node node : nodes) {
                 node.send("STOP");
@@ -148,7 +148,7 @@ public final class ApalisNodesRun {
             }
             double seconds = Math.max(1, end - start) / 1e6;
             return new Drain(workload.tasks() / seconds, nodes.stream().map(Node::acked).toList(),
-                    nodeCpu / 1e3 / workload.tasks(), (postmaster > 0) ? postgresCpu / 1e3 / workload.tasks() : -1,
+                    nodeCpu / 1e3 / workload.tasks(), (postgresCpuBefore >= 0) ? postgresCpu / 1e3 / workload.tasks() : -1,
                     (nodeCpu + Math.max(0, postgresCpu)) / 1e9 / seconds);
         }
         finally {
@@ -195,7 +195,8 @@ public final class ApalisNodesRun {
      * @param tasksPerSecond from the release to the last acknowledgement
      * @param perNode tasks acknowledged by each node
      * @param nodeCpuMicrosPerTask CPU of all node processes per task
-     * @param postgresCpuMicrosPerTask CPU of the PostgreSQL server per task, -1 when it cannot be read
+     * @param postgresCpuMicrosPerTask CPU of the nodes' PostgreSQL backends per task (the server's background
+     * processes, such as the WAL writer and autovacuum, not included), -1 when it cannot be read
      * @param coresBusy nodes' and server's CPU divided by the drain's wall time
      */
     record Drain(double tasksPerSecond, List<Long> perNode, double nodeCpuMicrosPerTask,

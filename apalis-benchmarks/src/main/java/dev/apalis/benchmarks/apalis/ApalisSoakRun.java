@@ -46,7 +46,7 @@ import dev.apalis.worker.WorkerEvent;
  * {@code --retention}, and the storage's maintenance prunes every third of it.</li>
  * <li>Every window: tasks pushed and acknowledged per second, push-call-to-handler-start p50/p99/max of
  * the tasks that started in it, the backlog, the tasks table's size (heap, each index, total) and the CPU
- * of PostgreSQL and of this JVM.</li>
+ * of this run's PostgreSQL backends and of this JVM.</li>
  * </ol>
  * Then the pushes stop, the backlog drains, and the drift between the first and the last window is
  * reported, with the windows as {@code soak.csv} and a chart as {@code soak.png} beside {@code --output}.
@@ -152,14 +152,14 @@ public final class ApalisSoakRun {
                             storage.pushAll(tasks(workload.batchSize()));
                             pushedBatched.add(workload.batchSize());
                         }));
-                long postmaster = database.postmasterPid();
+                List<Long> backends = database.backendPids();
                 long start = System.nanoTime();
                 long windowNanos = soak.window().toNanos();
                 long lastEnd = start;
                 long lastAcked = acked.sum();
                 long lastSingle = 0;
                 long lastBatched = 0;
-                long lastPostgres = CpuClock.postgresNanos(postmaster);
+                long lastPostgres = CpuClock.processesNanos(backends);
                 long lastJvm = CpuClock.jvmNanos();
                 for (int w = 1; w <= soak.windows(); w++) {
                     long end = start + w * windowNanos;
@@ -176,7 +176,7 @@ public final class ApalisSoakRun {
                     long ackedNow = acked.sum();
                     long single = pushedSingle.sum();
                     long batched = pushedBatched.sum();
-                    long postgres = CpuClock.postgresNanos(postmaster);
+                    long postgres = CpuClock.processesNanos(backends);
                     long jvm = CpuClock.jvmNanos();
                     double seconds = (now - lastEnd) / 1e9;
                     SoakWindow window = new SoakWindow(w, (now - start) / 1e9,
@@ -185,7 +185,7 @@ public final class ApalisSoakRun {
                             started.percentileMillis(99), started.maxMillis(), singleStarted.percentileMillis(99),
                             workload.tasks() + single + batched - ackedNow,
                             TableSizes.of(pool, ApalisSetup.SCHEMA + ".tasks"),
-                            (postmaster > 0) ? (postgres - lastPostgres) / 1e9 / seconds : -1,
+                            (postgres >= 0) ? (postgres - lastPostgres) / 1e9 / seconds : -1,
                             (jvm - lastJvm) / 1e9 / seconds);
                     windows.add(window);
                     log.println(describe(window));

@@ -17,6 +17,7 @@ import dev.apalis.benchmarks.BenchmarkOptions;
 import dev.apalis.benchmarks.CompletionTracker;
 import dev.apalis.benchmarks.CpuClock;
 import dev.apalis.benchmarks.TaskProbe;
+import dev.apalis.worker.Worker;
 import dev.apalis.worker.WorkerContext;
 
 /**
@@ -62,7 +63,7 @@ public final class ApalisWorkerNode {
                 .initializeSchema(false)
                 .build()) {
                 warmUp(storage, threads, warmUpQueue, warmUpTasks);
-                var worker = ApalisSetup.countingWorker(storage, ApalisSetup.QUEUE, threads,
+                Worker worker = ApalisSetup.countingWorker(storage, ApalisSetup.QUEUE, threads,
                         BenchmarkOptions.ADAPTIVE_PREFETCH, TaskProbe.NONE, () -> {
                             lastAckMicros.set(epochMicros());
                             acked.incrementAndGet();

@@ -59,7 +59,8 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
             Measures push, drain and latency of Apalis, db-scheduler and JobRunr, and a raw SKIP LOCKED
             loop, against one PostgreSQL, and prints a table (also written as JSON).
 
-              --tasks N                    tasks queued before each drain (default 50000; 1000000 with --memory)
+              --tasks N                    tasks queued before each drain (default 50000; 1000000 with --memory,
+                                           100000 with --priority and --nodes)
               --threads N                  worker threads, pushing threads, raw claimers (default 8)
               --repeat N                   runs of each measurement; the median is reported (default 3)
               --push-tasks N               tasks per push measurement (default 10000)
@@ -93,11 +94,11 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
               --load PERCENT               --soak pushes at this share of the measured drain rate (default 50)
               --retention DURATION         done-task retention during --soak; pruning runs every third of it
                                            (default 30s)
-              --priority                   drain --tasks normal tasks (default 100000) while tasks of a higher
-                                           priority are pushed one by one at --latency-rate; their push-to-start
-                                           distribution
-              --nodes LIST                 drain --tasks tasks (default 100000) with each number of worker
-                                           processes in the comma-separated list (for example 1,2,4)
+              --priority                   drain --tasks normal tasks while tasks of a higher priority are pushed
+                                           one by one at --latency-rate, and report how long those waited from
+                                           push to start
+              --nodes LIST                 drain --tasks tasks with each number of worker processes in the
+                                           comma-separated list (for example 1,2,4), each a JVM of its own
               --help                       this text
             Durations: 500ms, 10s, 2m.
             """;

@@ -48,8 +48,9 @@ public final class ModeBenchmark {
                 succeeded = true;
             }
             catch (Exception ex) {
-                report.put("failure", ex.getClass().getSimpleName() + ": " + ex.getMessage());
-                out.println("FAILED: " + ex);
+                String failure = describe(ex);
+                report.put("failure", failure);
+                out.println("FAILED: " + failure);
                 succeeded = false;
             }
             Path file = reportFile(options, name);
@@ -57,6 +58,16 @@ public final class ModeBenchmark {
             out.println("Written to " + file.toAbsolutePath());
             return succeeded;
         }
+    }
+
+    /** An exception with its causes, each on one line, so that a failed run says what the server said. */
+    private static String describe(Throwable ex) {
+        StringBuilder text = new StringBuilder(ex.getClass().getSimpleName() + ": " + ex.getMessage());
+        for (Throwable cause = ex.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            text.append(System.lineSeparator()).append("  caused by ").append(cause.getClass().getSimpleName())
+                .append(": ").append(cause.getMessage());
+        }
+        return text.toString();
     }
 
     /** A figure as printed: long lists (a soak's windows) are left to the JSON. */

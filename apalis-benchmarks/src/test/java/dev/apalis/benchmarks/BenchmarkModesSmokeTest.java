@@ -32,7 +32,8 @@ class BenchmarkModesSmokeTest {
 
     @Test
     void priorityModeReportsTheUrgentTasksDistribution() throws Exception {
-        BenchmarkOptions options = options("priority", "--priority", "--tasks", "3000", "--latency-rate", "500");
+        BenchmarkOptions options = options("priority", "--priority", "--tasks", "3000", "--latency-rate", "500",
+                "--threads", "2");
 
         Map<String, Object> figures = run(options, "priority",
                 (database, log) -> ApalisPriorityRun.run(database, options.workload(), log));

@@ -273,8 +273,13 @@ public final class ApalisNodesRun {
         }
 
         void awaitReady() throws Exception {
-            if (!ready.await(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                throw new TimeoutException("A node process did not get ready within " + START_TIMEOUT);
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            while (!ready.await(1, TimeUnit.SECONDS)) {
+                failIfExited();
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("A node process did not get ready within " + START_TIMEOUT
+                            + "; see its nodes-*.log");
+                }
             }
         }
 
@@ -305,7 +310,7 @@ public final class ApalisNodesRun {
         void failIfExited() {
             if (!process.isAlive()) {
                 throw new IllegalStateException("A node process exited with " + process.exitValue()
-                        + " before the queue was drained; see its nodes-*.log");
+                        + " before the queue was drained; see its nodes-*.log beside --output");
             }
         }
 

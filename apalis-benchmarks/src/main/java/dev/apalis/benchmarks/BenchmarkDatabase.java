@@ -35,6 +35,10 @@ public final class BenchmarkDatabase implements AutoCloseable {
     private static final List<String> REPORTED_SETTINGS = List.of("server_version", "fsync", "synchronous_commit",
             "shared_buffers", "max_connections", "wal_level", "autovacuum");
 
+    private static final String BACKENDS = """
+            SELECT pid FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'""";
+
     private final EmbeddedPostgres embedded;
 
     private final String url;
@@ -80,6 +84,21 @@ public final class BenchmarkDatabase implements AutoCloseable {
     /** Where the database is, for the report (no password). */
     public String location() {
         return (embedded != null) ? "embedded PostgreSQL on port " + embedded.getPort() : url;
+    }
+
+    /** The JDBC URL of the server, embedded or not, for other processes of the harness. */
+    public String url() {
+        return url;
+    }
+
+    /** The user of {@link #url()}. */
+    public String user() {
+        return user;
+    }
+
+    /** The password of {@link #url()}, for other processes of the harness (never printed). */
+    public String password() {
+        return password;
     }
 
     /**
@@ -207,6 +226,26 @@ public final class BenchmarkDatabase implements AutoCloseable {
         }
         catch (SQLException ex) {
             return -1;
+        }
+    }
+
+    /**
+     * The process ids of the server's backends connected to this database, other than the one asking: the
+     * connections of a run's pools, whose CPU {@link CpuClock#processesNanos} reads even on a server that
+     * other databases share.
+     */
+    public List<Long> backendPids() {
+        List<Long> pids = new ArrayList<>();
+        try (Connection connection = connect();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(BACKENDS)) {
+            while (rows.next()) {
+                pids.add(rows.getLong(1));
+            }
+            return pids;
+        }
+        catch (SQLException ex) {
+            throw new IllegalStateException("Could not list the backends of this database", ex);
         }
     }
 

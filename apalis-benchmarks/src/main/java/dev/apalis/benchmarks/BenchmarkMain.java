@@ -3,9 +3,12 @@ package dev.apalis.benchmarks;
 import java.io.PrintStream;
 
 import dev.apalis.benchmarks.apalis.ApalisDiagnosis;
+import dev.apalis.benchmarks.apalis.ApalisNodesRun;
+import dev.apalis.benchmarks.apalis.ApalisPriorityRun;
+import dev.apalis.benchmarks.apalis.ApalisSoakRun;
 
 /**
- * The harness's command line: runs the comparison (or the memory mode), prints the table and writes the
+ * The harness's command line: runs the comparison (or the memory, priority, nodes, soak or diagnosis mode), prints the table and writes the
  * JSON report. Exits with 1 when a run failed, 2 on bad options.
  */
 public final class BenchmarkMain {
@@ -32,6 +35,18 @@ public final class BenchmarkMain {
         boolean failed;
         if (options.memory()) {
             failed = !MemoryBenchmark.run(options, out);
+        }
+        else if (options.priority()) {
+            failed = !ModeBenchmark.run(options, "priority",
+                    (database, log) -> ApalisPriorityRun.run(database, options.workload(), log), out);
+        }
+        else if (!options.nodes().isEmpty()) {
+            failed = !ModeBenchmark.run(options, "nodes", (database, log) -> ApalisNodesRun.run(database, options, log),
+                    out);
+        }
+        else if (options.soak() != null) {
+            failed = !ModeBenchmark.run(options, "soak", (database, log) -> ApalisSoakRun.run(database, options, log),
+                    out);
         }
         else if (options.diagnose()) {
             try (BenchmarkDatabase database = BenchmarkDatabase.open(options.jdbcUrl(), options.jdbcUser(),

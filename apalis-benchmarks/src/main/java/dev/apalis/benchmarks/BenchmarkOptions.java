@@ -27,10 +27,14 @@ import java.util.Set;
  * @param diagnose whether to run the diagnosis mode instead of the comparison
  * @param prefetches the prefetch settings the diagnosis tries
  * @param help whether only the usage was asked for
+ * @param soak the soak mode's settings, or {@code null} when it is not to run
+ * @param priority whether to run the priority mode instead of the comparison
+ * @param nodes the worker process counts of the nodes mode, empty when it is not to run
  */
 public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, String jdbcUrl, String jdbcUser,
         String jdbcPassword, boolean embeddedFsync, Duration dbSchedulerPollInterval, Duration jobRunrPollInterval,
-        Set<String> systems, Path output, boolean memory, boolean diagnose, List<Integer> prefetches, boolean help) {
+        Set<String> systems, Path output, boolean memory, boolean diagnose, List<Integer> prefetches, boolean help,
+        SoakSettings soak, boolean priority, List<Integer> nodes) {
 
     /** The systems {@code --only} accepts. */
     public static final List<String> SYSTEMS = List.of("apalis", "raw", "db-scheduler", "jobrunr");
@@ -43,6 +47,9 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
 
     static final int DEFAULT_MEMORY_TASKS = 1_000_000;
 
+    /** Normal tasks behind the high-priority ones in the priority mode, and tasks of a nodes drain. */
+    static final int DEFAULT_PRIORITY_AND_NODES_TASKS = 100_000;
+
     /** The prefetch setting that keeps the worker's default, the adaptive prefetch. */
     public static final int ADAPTIVE_PREFETCH = -1;
 
@@ -52,7 +59,8 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
             Measures push, drain and latency of Apalis, db-scheduler and JobRunr, and a raw SKIP LOCKED
             loop, against one PostgreSQL, and prints a table (also written as JSON).
 
-              --tasks N                    tasks queued before each drain (default 50000; 1000000 with --memory)
+              --tasks N                    tasks queued before each drain (default 50000; 1000000 with --memory,
+                                           100000 with --priority and --nodes)
               --threads N                  worker threads, pushing threads, raw claimers (default 8)
               --repeat N                   runs of each measurement; the median is reported (default 3)
               --push-tasks N               tasks per push measurement (default 10000)
@@ -77,6 +85,20 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                                            claim sizes, call times and CPU per task, once per --prefetch value
               --prefetch LIST              comma-separated prefetch settings for --diagnose: adaptive (the
                                            worker's default) or a number of tasks (default adaptive,0)
+              --soak                       push and drain at the same time at a share of the drain rate measured
+                                           first; per window: throughput, push-to-start p50/p99, table and
+                                           index sizes; writes soak.csv and soak.png next to --output
+              --minutes N                  length of --soak (default 10)
+              --length DURATION            length of --soak, instead of --minutes (for short trial runs)
+              --window DURATION            one row of --soak (default 1m)
+              --load PERCENT               --soak pushes at this share of the measured drain rate (default 50)
+              --retention DURATION         done-task retention during --soak; pruning runs every third of it
+                                           (default 30s)
+              --priority                   drain --tasks normal tasks while tasks of a higher priority are pushed
+                                           one by one at --latency-rate, and report how long those waited from
+                                           push to start
+              --nodes LIST                 drain --tasks tasks with each number of worker processes in the
+                                           comma-separated list (for example 1,2,4), each a JVM of its own
               --help                       this text
             Durations: 500ms, 10s, 2m.
             """;
@@ -89,7 +111,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
      */
     public static BenchmarkOptions parse(String... args) {
         boolean memory = Arrays.asList(args).contains("--memory");
-        int tasks = memory ? DEFAULT_MEMORY_TASKS : 50_000;
+        Integer tasks = null;
         int threads = 8;
         int repeat = 3;
         int pushTasks = 10_000;
@@ -108,6 +130,13 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         boolean help = false;
         boolean diagnose = false;
         List<Integer> prefetches = null;
+        boolean soak = false;
+        Duration soakLength = Duration.ofMinutes(SoakSettings.DEFAULT_MINUTES);
+        Duration soakWindow = SoakSettings.DEFAULT_WINDOW;
+        int soakLoadPercent = SoakSettings.DEFAULT_LOAD_PERCENT;
+        Duration soakRetention = SoakSettings.DEFAULT_RETENTION;
+        boolean priority = false;
+        List<Integer> nodes = List.of();
         List<String> rest = new ArrayList<>(Arrays.asList(args));
         while (!rest.isEmpty()) {
             String option = rest.remove(0);
@@ -116,6 +145,14 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                 case "--diagnose" -> diagnose = true;
                 case "--prefetch" -> prefetches = prefetches(option, value(option, rest));
                 case "--help", "-h" -> help = true;
+                case "--soak" -> soak = true;
+                case "--minutes" -> soakLength = Duration.ofMinutes(positive(option, value(option, rest)));
+                case "--length" -> soakLength = duration(option, value(option, rest));
+                case "--window" -> soakWindow = duration(option, value(option, rest));
+                case "--load" -> soakLoadPercent = percent(option, value(option, rest));
+                case "--retention" -> soakRetention = duration(option, value(option, rest));
+                case "--priority" -> priority = true;
+                case "--nodes" -> nodes = positives(option, value(option, rest));
                 case "--tasks" -> tasks = positive(option, value(option, rest));
                 case "--threads" -> threads = positive(option, value(option, rest));
                 case "--repeat" -> repeat = positive(option, value(option, rest));
@@ -139,11 +176,17 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
             throw new IllegalArgumentException("--jobrunr-poll must be 5s or more (JobRunr's smallest), was "
                     + jobRunrPoll);
         }
+        if (tasks == null) {
+            tasks = memory ? DEFAULT_MEMORY_TASKS
+                    : (priority || !nodes.isEmpty()) ? DEFAULT_PRIORITY_AND_NODES_TASKS : 50_000;
+        }
         Workload workload = new Workload(tasks, threads, pushTasks, batchSize, latencyTasks, latencyRate);
         return new BenchmarkOptions(workload, repeat, warmUpTasks, jdbcUrl, jdbcUser, jdbcPassword, embeddedFsync,
                 dbSchedulerPoll,
                 jobRunrPoll, Set.copyOf(systems), output, memory, diagnose,
-                (prefetches != null) ? List.copyOf(prefetches) : List.of(ADAPTIVE_PREFETCH, 0), help);
+                (prefetches != null) ? List.copyOf(prefetches) : List.of(ADAPTIVE_PREFETCH, 0), help,
+                soak ? new SoakSettings(soakLength, soakWindow, soakLoadPercent, soakRetention) : null,
+                priority, nodes);
     }
 
     /** Whether a system (one of {@link #SYSTEMS}) is to run. */
@@ -182,6 +225,22 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
             values.add(value.equalsIgnoreCase("adaptive") ? ADAPTIVE_PREFETCH : Math.max(0, integer(option, value)));
         }
         return values;
+    }
+
+    private static List<Integer> positives(String option, String list) {
+        List<Integer> values = new ArrayList<>();
+        for (String text : list.split(",")) {
+            values.add(positive(option, text.trim()));
+        }
+        return List.copyOf(values);
+    }
+
+    private static int percent(String option, String text) {
+        int value = positive(option, text);
+        if (value > 100) {
+            throw new IllegalArgumentException(option + " must be a percentage from 1 to 100, was " + text);
+        }
+        return value;
     }
 
     private static int positive(String option, String text) {

@@ -85,8 +85,13 @@ public final class LatencyProbe implements TaskProbe {
         return result;
     }
 
-    /** Nearest-rank percentile of sorted values. */
-    static double percentile(double[] sorted, double p) {
+    /**
+     * Nearest-rank percentile of sorted values.
+     * @param sorted the values, ascending, at least one
+     * @param p the percentile, 0 to 100
+     * @return the value
+     */
+    public static double percentile(double[] sorted, double p) {
         int rank = (int) Math.ceil(p / 100.0 * sorted.length);
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }

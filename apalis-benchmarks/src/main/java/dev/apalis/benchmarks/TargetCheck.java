@@ -20,6 +20,9 @@ public record TargetCheck(String target, String actual, boolean met) {
 
     static final double P99_LIMIT_MS = 50;
 
+    /** Issue 13: the drain stays at least this many times db-scheduler's best strategy's. */
+    static final double DB_SCHEDULER_FACTOR = 10;
+
     /**
      * Checks every target whose measurements are present.
      * @param results the medians
@@ -32,6 +35,9 @@ public record TargetCheck(String target, String actual, boolean met) {
         Optional<Result> bestPeer = results.stream()
             .filter(r -> r.measure() == Measure.DRAIN)
             .filter(r -> !r.system().startsWith(Result.REFERENCE) && !r.system().startsWith("raw"))
+            .max((a, b) -> Double.compare(a.median(), b.median()));
+        Optional<Result> bestDbScheduler = results.stream()
+            .filter(r -> r.measure() == Measure.DRAIN && r.system().startsWith("db-scheduler"))
             .max((a, b) -> Double.compare(a.median(), b.median()));
         for (Result apalis : results) {
             if (apalis.measure() != Measure.DRAIN || !apalis.system().equals(Result.REFERENCE)) {
@@ -47,6 +53,11 @@ public record TargetCheck(String target, String actual, boolean met) {
                     String.format("%.1fx %s (%,.0f vs %,.0f tasks/s)", apalis.median() / peer.median(), peer.system(),
                             apalis.median(), peer.median()),
                     apalis.median() > peer.median())));
+            bestDbScheduler.ifPresent(peer -> checks.add(new TargetCheck(
+                    String.format("%s drain >= %.0fx db-scheduler's best strategy", apalis.system(), DB_SCHEDULER_FACTOR),
+                    String.format("%.1fx %s (%,.0f vs %,.0f tasks/s)", apalis.median() / peer.median(), peer.system(),
+                            apalis.median(), peer.median()),
+                    apalis.median() >= DB_SCHEDULER_FACTOR * peer.median())));
         }
         find(results, Result.REFERENCE, Measure.LATENCY_P50).ifPresent(p50 -> checks.add(new TargetCheck(
                 "Apalis latency p50 < 10 ms", String.format("%.1f ms", p50.median()), p50.median() < P50_LIMIT_MS)));

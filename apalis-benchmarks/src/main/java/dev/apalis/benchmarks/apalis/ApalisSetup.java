@@ -44,7 +44,11 @@ final class ApalisSetup {
     }
 
     static NewTask task(int n) {
-        return new NewTask(QUEUE, CODEC.encode(new NoopPayload(n)), TaskOptions.defaults());
+        return task(QUEUE, n);
+    }
+
+    static NewTask task(String queue, int n) {
+        return new NewTask(queue, CODEC.encode(new NoopPayload(n)), TaskOptions.defaults());
     }
 
     static List<NewTask> tasks(int from, int to) {
@@ -71,15 +75,31 @@ final class ApalisSetup {
      */
     static Worker worker(Backend storage, int concurrency, int prefetch, TaskProbe probe,
             CompletionTracker acks) {
-        WorkerBuilder builder = WorkerBuilder.named(QUEUE).backend(storage).concurrency(concurrency);
+        return countingWorker(storage, QUEUE, concurrency, prefetch, probe,
+                (acks != null) ? acks::acknowledged : null);
+    }
+
+    /**
+     * A no-op worker that calls {@code acknowledged} for every {@code TaskSucceeded} event.
+     * @param storage the storage
+     * @param queue the queue, also the worker's name
+     * @param concurrency handler threads
+     * @param prefetch tasks claimed ahead of free slots, or {@link BenchmarkOptions#ADAPTIVE_PREFETCH}
+     * @param probe called as each handler starts
+     * @param acknowledged called after each acknowledgement is written, or {@code null}
+     * @return the worker, not started
+     */
+    static Worker countingWorker(Backend storage, String queue, int concurrency, int prefetch, TaskProbe probe,
+            Runnable acknowledged) {
+        WorkerBuilder builder = WorkerBuilder.named(queue).backend(storage).concurrency(concurrency);
         if (prefetch != BenchmarkOptions.ADAPTIVE_PREFETCH) {
             builder.prefetch(prefetch);
         }
         return builder
             .shutdownTimeout(Duration.ofSeconds(10))
             .onEvent((context, event) -> {
-                if (acks != null && event instanceof WorkerEvent.TaskSucceeded) {
-                    acks.acknowledged();
+                if (acknowledged != null && event instanceof WorkerEvent.TaskSucceeded) {
+                    acknowledged.run();
                 }
             })
             .build(NoopPayload.class, (payload, context) -> {

@@ -116,8 +116,8 @@ public final class PostgresStorage implements Backend {
         DataSource listenSource = (builder.listenDataSource != null) ? builder.listenDataSource : builder.dataSource;
         this.listener = (notify && PGJDBC_PRESENT) ? new NotificationListener(listenSource, names) : null;
         this.maintenance = new Maintenance(new OrphanRescuer(db, builder.orphanThreshold, notify),
-                new RetentionPruner(db, builder.doneRetention, builder.killedRetention), builder.maintenanceInterval,
-                names.schema());
+                new RetentionPruner(db, builder.doneRetention, builder.killedRetention), new ScheduledPromoter(db, notify),
+                builder.maintenanceInterval, names.schema());
         if (builder.maintenance) {
             maintenance.start(rescueInterval(builder.orphanThreshold, builder.maintenanceInterval));
         }

@@ -9,7 +9,6 @@ import org.springframework.dao.DuplicateKeyException;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
-import dev.apalis.task.TaskStatus;
 
 /**
  * The operators' look-ups and corrections: counts, one task, retrying a killed task and cancelling a
@@ -22,11 +21,6 @@ final class TaskInspections {
     static final String CANCELLED = "Cancelled by an operator";
 
     private static final String FIND = "SELECT " + TaskRows.COLUMNS + " FROM {tasks} WHERE id = ?";
-
-    private static final String COUNT = """
-            SELECT queue, status, count(*) FROM {tasks}
-            GROUP BY queue, status
-            ORDER BY queue, status""";
 
     /** The earliest run time among the queue's due waiting tasks (the age of the oldest due task). */
     static final String OLDEST_DUE = TaskClaimer.earliestRunAtPerPriority("t.run_at <= now()");
@@ -50,13 +44,13 @@ final class TaskInspections {
     private static final String CANCEL = """
             UPDATE {tasks}
             SET status = 'KILLED', last_error = ?, finished_at = now()
-            WHERE id = ? AND status IN ('PENDING', 'FAILED')""";
+            WHERE id = ? AND status IN ('PENDING', 'SCHEDULED', 'FAILED')""";
 
     private final StorageJdbc db;
 
     private final String findSql;
 
-    private final String countSql;
+    private final QueueCounter counter;
 
     private final String retrySql;
 
@@ -69,7 +63,7 @@ final class TaskInspections {
     TaskInspections(StorageJdbc db, boolean notify) {
         this.db = db;
         this.findSql = db.names().expand(FIND);
-        this.countSql = db.names().expand(COUNT);
+        this.counter = new QueueCounter(db);
         String retry = db.names().expand(RETRY);
         this.retrySql = notify ? RETRY_AND_NOTIFY.formatted(retry) : retry;
         this.cancelSql = db.names().expand(CANCEL);
@@ -83,8 +77,7 @@ final class TaskInspections {
     }
 
     List<QueueCount> countByQueueAndStatus() {
-        return db.jdbc().query(countSql,
-                (rs, row) -> new QueueCount(rs.getString(1), TaskStatus.valueOf(rs.getString(2)), rs.getLong(3)));
+        return counter.count();
     }
 
     Optional<Instant> oldestDueAt(String queue) {

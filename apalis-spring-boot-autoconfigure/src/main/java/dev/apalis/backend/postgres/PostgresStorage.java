@@ -236,9 +236,23 @@ public final class PostgresStorage implements Backend {
         return inspections.find(Objects.requireNonNull(id, "id"));
     }
 
+    /**
+     * {@inheritDoc} One {@code GROUP BY} over the whole table, finished tasks included.
+     */
     @Override
     public List<QueueCount> countByQueueAndStatus() {
         return inspections.countByQueueAndStatus();
+    }
+
+    /**
+     * {@inheritDoc} Waiting tasks are counted exactly up to 10,000 per queue from the claim index and
+     * as many from the scheduled index, running tasks exactly, finished tasks exactly while the table
+     * holds at most 5,000 of them; beyond a cap a count is PostgreSQL's planner estimate (see
+     * docs/observability.md). Queues are those with waiting or running tasks or a registered worker.
+     */
+    @Override
+    public List<QueueCount> estimateByQueueAndStatus() {
+        return inspections.estimateByQueueAndStatus();
     }
 
     /**

@@ -71,6 +71,17 @@ final class StoredStatus {
     }
 
     /**
+     * The SQL expression of a row's public status (what {@link #publicStatus} computes in Java).
+     * @param alias the table alias to qualify the columns with, or empty for none
+     * @return the SQL expression
+     */
+    static String publicStatusSql(String alias) {
+        String prefix = alias.isEmpty() ? "" : alias + ".";
+        return "CASE WHEN " + prefix + "status = 'SCHEDULED' THEN CASE WHEN " + prefix
+                + "attempts > 0 THEN 'FAILED' ELSE 'PENDING' END ELSE " + prefix + "status END";
+    }
+
+    /**
      * The SQL expression for the stored status of a waiting task: {@code SCHEDULED} when its run time
      * is beyond the promotion window, otherwise {@code PENDING} or {@code FAILED}.
      * @param runAt the SQL expression of its run time

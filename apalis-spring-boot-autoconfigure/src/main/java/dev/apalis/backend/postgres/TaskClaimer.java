@@ -43,13 +43,14 @@ final class TaskClaimer {
 
     /**
      * The earliest future run time among the queue's waiting tasks: claimable ones (one probe of the
-     * claim index per priority) and scheduled ones (one probe of the scheduled index). Takes the queue
-     * four times as parameters.
+     * claim index per priority) and scheduled ones (one probe of the scheduled index). A scheduled
+     * task past its run time that no promoter moved yet is left out, so that workers do not spin on a
+     * task they cannot claim. Takes the queue four times as parameters.
      */
     static final String NEXT_RUN_AT = """
             SELECT least((%s),
                          (SELECT s.run_at FROM {tasks} s
-                          WHERE s.queue = ? AND s.status = 'SCHEDULED'
+                          WHERE s.queue = ? AND s.status = 'SCHEDULED' AND s.run_at > now()
                           ORDER BY s.run_at LIMIT 1))""".formatted(earliestRunAtPerPriority("t.run_at > now()"));
 
     /**

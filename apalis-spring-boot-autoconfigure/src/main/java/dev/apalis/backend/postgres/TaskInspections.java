@@ -9,6 +9,7 @@ import org.springframework.dao.DuplicateKeyException;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
+import dev.apalis.task.TaskStatus;
 
 /**
  * The operators' look-ups and corrections: counts, one task, retrying a killed task and cancelling a
@@ -24,6 +25,12 @@ final class TaskInspections {
 
     /** The earliest run time among the queue's due waiting tasks (the age of the oldest due task). */
     static final String OLDEST_DUE = TaskClaimer.earliestRunAtPerPriority("t.run_at <= now()");
+
+    /** The exact count: reads every row. */
+    private static final String COUNT = """
+            SELECT queue, %1$s AS public_status, count(*) FROM {tasks}
+            GROUP BY queue, %1$s
+            ORDER BY queue, public_status""".formatted(StoredStatus.publicStatusSql(""));
 
     private static final String TABLE_EXISTS = "SELECT to_regclass(?) IS NOT NULL";
 
@@ -50,6 +57,8 @@ final class TaskInspections {
 
     private final String findSql;
 
+    private final String countSql;
+
     private final QueueCounter counter;
 
     private final String retrySql;
@@ -63,6 +72,7 @@ final class TaskInspections {
     TaskInspections(StorageJdbc db, boolean notify) {
         this.db = db;
         this.findSql = db.names().expand(FIND);
+        this.countSql = db.names().expand(COUNT);
         this.counter = new QueueCounter(db);
         String retry = db.names().expand(RETRY);
         this.retrySql = notify ? RETRY_AND_NOTIFY.formatted(retry) : retry;
@@ -77,6 +87,11 @@ final class TaskInspections {
     }
 
     List<QueueCount> countByQueueAndStatus() {
+        return db.jdbc().query(countSql,
+                (rs, row) -> new QueueCount(rs.getString(1), TaskStatus.valueOf(rs.getString(2)), rs.getLong(3)));
+    }
+
+    List<QueueCount> estimateByQueueAndStatus() {
         return counter.count();
     }
 

@@ -45,11 +45,15 @@ import dev.apalis.task.TaskId;
  * lost its claim mid-run. Handlers should be idempotent.</li>
  * <li><b>Retention.</b> Done and killed tasks are deleted after their retention, in batches, by one
  * node at a time.</li>
+ * <li><b>Flat claims.</b> A task due more than 5 s ahead waits as {@code SCHEDULED}, outside the claim
+ * index, and is promoted back shortly before it is due by one node at a time; it reads as pending (or
+ * failed, when it waits for a retry). So a backlog of future tasks costs the claim nothing.</li>
  * </ul>
  * The schema (default {@value #DEFAULT_SCHEMA}) is created or upgraded by {@link Builder#build()}
  * unless {@link Builder#initializeSchema(boolean) initializeSchema(false)}; the DDL is on the class
- * path as {@code dev/apalis/backend/postgres/schema-v1.sql} for Flyway or Liquibase. The storage owns
- * two daemon threads at most (listener and maintenance) and one connection for listening;
+ * path as {@code dev/apalis/backend/postgres/schema-v1.sql} and {@code schema-v2.sql} for Flyway or
+ * Liquibase. The storage owns three daemon threads at most (listener, maintenance, promotion) and one
+ * connection for listening;
  * {@link #close()} releases them and leaves the stored tasks alone. Thread-safe.
  */
 public final class PostgresStorage implements Backend {
@@ -245,7 +249,7 @@ public final class PostgresStorage implements Backend {
     }
 
     /**
-     * {@inheritDoc} Waiting tasks are counted exactly up to 10,000 per queue from the claim index and
+     * {@inheritDoc} Waiting tasks are counted exactly up to 1,000 per queue from the claim index and
      * as many from the scheduled index, running tasks exactly, finished tasks exactly while the table
      * holds at most 5,000 of them; beyond a cap a count is PostgreSQL's planner estimate (see
      * docs/observability.md). Queues are those with waiting or running tasks or a registered worker.
@@ -393,8 +397,9 @@ public final class PostgresStorage implements Backend {
         }
 
         /**
-         * Whether this storage runs orphan rescue and retention (on a daemon thread). Turn it off only
-         * if another storage on the same schema does. Default true.
+         * Whether this storage runs orphan rescue, retention and the promotion of scheduled tasks (on
+         * daemon threads). Turn it off only if another storage on the same schema runs it: without a
+         * promoter, tasks due more than 5 s after their push never become claimable. Default true.
          */
         public Builder maintenance(boolean enabled) {
             this.maintenance = enabled;

@@ -27,13 +27,15 @@ import dev.apalis.task.TaskStatus;
  * extended statistics {@code tasks_queue_status_stats}, as fresh as the last {@code ANALYZE}, scaled
  * to the table's current size), and never less than the cap.</li>
  * </ul>
- * So a count reads at most {@value #WAITING_CAP} index entries per queue and index, plus the running
- * tasks and {@value #FINISHED_CAP} finished ones, whatever the table holds.
+ * So a count reads at most {@value #WAITING_CAP} index entries (and their rows) per queue and index,
+ * plus the running tasks and twice {@value #FINISHED_CAP} index entries of finished ones, whatever the
+ * table holds. Every sample is ordered as its index is, so that the planner reads the index and stops
+ * at the cap rather than scanning the table for matching rows.
  */
 final class QueueCounter {
 
     /** Waiting tasks counted exactly per queue, in each of the claim and scheduled indexes. */
-    static final int WAITING_CAP = 10_000;
+    static final int WAITING_CAP = 1_000;
 
     /** Finished tasks counted exactly in the whole table. */
     static final int FINISHED_CAP = 5_000;
@@ -74,12 +76,14 @@ final class QueueCounter {
                        count(*) FILTER (WHERE c.status = 'FAILED') AS failed, count(*) AS sampled
                 FROM (SELECT t.status FROM {tasks} t
                       WHERE t.queue = q.queue AND t.status IN ('PENDING', 'FAILED')
+                      ORDER BY t.priority, t.run_at, t.id
                       LIMIT %1$d) c) w
             CROSS JOIN LATERAL (
                 SELECT count(*) FILTER (WHERE c.attempts = 0) AS pending,
                        count(*) FILTER (WHERE c.attempts > 0) AS failed, count(*) AS sampled
                 FROM (SELECT t.attempts FROM {tasks} t
                       WHERE t.queue = q.queue AND t.status = 'SCHEDULED'
+                      ORDER BY t.run_at
                       LIMIT %1$d) c) s
             ORDER BY q.queue""".formatted(WAITING_CAP);
 
@@ -87,10 +91,15 @@ final class QueueCounter {
     static final String RUNNING = """
             SELECT queue, count(*) FROM {tasks} WHERE status = 'RUNNING' GROUP BY queue""";
 
-    /** Whether the finished tasks fit the exact count: reads at most the cap plus one index entry. */
+    /**
+     * Whether the finished tasks fit the exact count: reads at most the cap plus one entry of
+     * {@code tasks_finished_idx} per status (the order makes the planner read the index, not the table).
+     */
     static final String FINISHED_SAMPLE = """
-            SELECT count(*) FROM (SELECT 1 FROM {tasks} WHERE status IN ('DONE', 'KILLED') LIMIT %d) f"""
-        .formatted(FINISHED_CAP + 1);
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM {tasks} WHERE status = 'DONE'
+                                          ORDER BY finished_at LIMIT %1$d) d)
+                 + (SELECT count(*) FROM (SELECT 1 FROM {tasks} WHERE status = 'KILLED'
+                                          ORDER BY finished_at LIMIT %1$d) k)""".formatted(FINISHED_CAP + 1);
 
     static final String FINISHED = """
             SELECT queue, status, count(*) FROM {tasks} WHERE status IN ('DONE', 'KILLED') GROUP BY queue, status""";
@@ -98,6 +107,8 @@ final class QueueCounter {
     /** The planner's estimate of a queue's rows in a stored status; the status is a constant of this class. */
     static final String ESTIMATE = """
             EXPLAIN (FORMAT JSON) SELECT 1 FROM {tasks} WHERE queue = ? AND %s""";
+
+    private static final String NO_JIT = "SET LOCAL jit = off";
 
     private final StorageJdbc db;
 
@@ -122,6 +133,15 @@ final class QueueCounter {
      * per queue and status with tasks, ordered by queue and status.
      */
     List<QueueCount> count() {
+        List<QueueCount> counts = db.ownTransaction().execute(status -> {
+            // the samples' cost estimates can pass jit_above_cost: compiling would cost far more than running
+            db.jdbc().execute(NO_JIT);
+            return countInTransaction();
+        });
+        return (counts != null) ? counts : List.of();
+    }
+
+    private List<QueueCount> countInTransaction() {
         Map<String, long[]> counts = new TreeMap<>();
         db.jdbc().query(waitingSql, (ResultSetExtractor<Void>) rs -> {
             while (rs.next()) {

@@ -43,7 +43,8 @@ import dev.apalis.worker.WorkerContext;
  *     dev.apalis.benchmarks.apalis.IdleCostScenario jdbc:postgresql://127.0.0.1:5432/postgres postgres 1000000 60
  * </pre>
  * Arguments: the JDBC URL of any database on the server, the user, the backlog size (default
- * 1,000,000) and the measured seconds (default 60).
+ * 1,000,000), the measured seconds (default 60) and the number of workers (default 10, one per queue;
+ * 0 measures the storage's maintenance and the counts alone).
  */
 public final class IdleCostScenario {
 
@@ -51,7 +52,7 @@ public final class IdleCostScenario {
 
     private static final String SCHEMA = "idle";
 
-    private static final int WORKERS = 10;
+    private static final int QUEUES = 10;
 
     private static final Duration METRICS_INTERVAL = Duration.ofSeconds(15);
 
@@ -65,10 +66,12 @@ public final class IdleCostScenario {
         String user = (args.length > 1) ? args[1] : "postgres";
         int backlog = (args.length > 2) ? Integer.parseInt(args[2]) : 1_000_000;
         int seconds = (args.length > 3) ? Integer.parseInt(args[3]) : 60;
-        run(url, user, backlog, seconds, System.out);
+        int workers = (args.length > 4) ? Integer.parseInt(args[4]) : QUEUES;
+        run(url, user, backlog, seconds, workers, System.out);
     }
 
-    static void run(String adminUrl, String user, int backlog, int seconds, PrintStream out) throws Exception {
+    static void run(String adminUrl, String user, int backlog, int seconds, int workerCount, PrintStream out)
+            throws Exception {
         String url = createDatabase(adminUrl, user);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
@@ -90,7 +93,7 @@ public final class IdleCostScenario {
                 }
                 execute(probe, "VACUUM ANALYZE " + SCHEMA + ".tasks", "CHECKPOINT");
                 List<WorkerContext> workers = new ArrayList<>();
-                for (int i = 0; i < WORKERS; i++) {
+                for (int i = 0; i < workerCount; i++) {
                     workers.add(WorkerBuilder.named("idle-" + i).queue("backlog-" + i).backend(storage)
                         .build(String.class, (payload, context) -> {
                         })
@@ -106,7 +109,7 @@ public final class IdleCostScenario {
                     Thread.sleep(seconds * 1000L);
                     Snapshot after = Snapshot.take(probe);
                     double elapsed = (System.nanoTime() - start) / 1e9;
-                    report(out, backlog, elapsed, before, after);
+                    report(out, backlog, workerCount, elapsed, before, after);
                 }
                 finally {
                     metrics.shutdownNow();
@@ -141,19 +144,20 @@ public final class IdleCostScenario {
         for (int from = 0; from < backlog; from += batch) {
             List<NewTask> tasks = new ArrayList<>(batch);
             for (int n = from; n < Math.min(backlog, from + batch); n++) {
-                tasks.add(new NewTask("backlog-" + (n % WORKERS), "\"" + n + "\"",
+                tasks.add(new NewTask("backlog-" + (n % QUEUES), "\"" + n + "\"",
                         TaskOptions.defaults().delay(Duration.ofDays(1).plusMillis(n))));
             }
             storage.pushAll(tasks);
         }
-        out.printf("Pushed %,d tasks due tomorrow over %d queues in %.1f s%n", backlog, WORKERS,
+        out.printf("Pushed %,d tasks due tomorrow over %d queues in %.1f s%n", backlog, QUEUES,
                 (System.nanoTime() - start) / 1e9);
     }
 
-    private static void report(PrintStream out, int backlog, double elapsed, Snapshot before, Snapshot after) {
+    private static void report(PrintStream out, int backlog, int workers, double elapsed, Snapshot before,
+            Snapshot after) {
         long tuples = after.tuples() - before.tuples();
         out.printf("Idle for %.1f s over a backlog of %,d tasks, %d workers, counts every %d s:%n", elapsed, backlog,
-                WORKERS, METRICS_INTERVAL.toSeconds());
+                workers, METRICS_INTERVAL.toSeconds());
         out.printf("  tuples read (tasks table and its indexes): %,d in total, %,.0f/s%n", tuples, tuples / elapsed);
         after.byIndex().forEach((index, read) -> {
             long delta = read - before.byIndex().getOrDefault(index, 0L);

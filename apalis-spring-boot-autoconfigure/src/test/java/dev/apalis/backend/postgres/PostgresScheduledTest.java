@@ -285,6 +285,30 @@ class PostgresScheduledTest {
     }
 
     @Test
+    void theStatusHelperSelectsWhatThePublicViewReports() {
+        TaskId pending = storage.push(numbered(queue, 1));
+        TaskId later = storage.push(numbered(queue, 2, TaskOptions.defaults().delay(Duration.ofDays(1))));
+        TaskId retried = storage.push(numbered(queue, 3));
+        storage.claim(queue, "w", 2);
+        storage.complete("w", List.of(new Completion.Retry(retried, Instant.now().plusSeconds(3600), "boom")));
+        jdbc.update("UPDATE apalis.tasks SET status = 'PENDING', attempts = 0, lock_owner = NULL WHERE id = ?",
+                pending.value());
+
+        for (TaskStatus status : TaskStatus.values()) {
+            List<TaskId> selected = jdbc.queryForList("SELECT id FROM apalis.tasks t WHERE t.queue = ? AND "
+                    + StoredStatus.condition(status, "t"), java.util.UUID.class, queue).stream().map(TaskId::new).toList();
+            List<TaskId> reported = List.of(pending, later, retried).stream()
+                .filter(id -> storage.find(id).orElseThrow().status() == status)
+                .toList();
+            assertThat(selected).as("%s", status).containsExactlyInAnyOrderElementsOf(reported);
+            List<String> computed = jdbc.queryForList("SELECT " + StoredStatus.publicStatusSql("t")
+                    + " FROM apalis.tasks t WHERE t.queue = ? AND " + StoredStatus.condition(status, ""),
+                    String.class, queue);
+            assertThat(computed).allMatch(status.name()::equals);
+        }
+    }
+
+    @Test
     void theVersionTwoScriptUsesTheSameWindowAsTheCode() {
         String script = SchemaInitializer.script("schema-v2.sql", "apalis");
         assertThat(StoredStatus.PROMOTION_WINDOW).isEqualTo(Duration.ofSeconds(5));

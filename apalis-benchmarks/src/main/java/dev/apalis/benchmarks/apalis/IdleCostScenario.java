@@ -33,6 +33,8 @@ import dev.apalis.worker.WorkerContext;
  * backlog of tasks due tomorrow. It measures, over a window, the tuples PostgreSQL read for the
  * tasks table and its indexes ({@code pg_stat_user_tables} and {@code pg_stat_user_indexes}) and the
  * CPU time of the application's server processes ({@code /proc}, when the server runs on this machine).
+ * Then it pushes tasks one at a time into a queue holding its share of the backlog, and into an empty
+ * queue, and reports the time from push to handler start in each.
  * <p>
  * It works in a database of its own ({@code apalis_idle}, created on the server of the given URL) so
  * that other work on the server does not count, and reuses the backlog of a previous run of the same
@@ -115,10 +117,58 @@ public final class IdleCostScenario {
                     metrics.shutdownNow();
                     for (WorkerContext worker : workers) {
                         worker.stop();
+                        worker.awaitTermination(Duration.ofSeconds(10));
                     }
                 }
+                out.printf("Push to start, one task at a time (%d tasks, %d ms apart, one worker):%n", PROBES,
+                        PROBE_GAP.toMillis());
+                pushToStart(storage, "warm-up", "warm-up (not a result)", out);
+                pushToStart(storage, "empty", "empty queue", out);
+                pushToStart(storage, "backlog-0", String.format("queue with %,d tasks due tomorrow", backlog / QUEUES),
+                        out);
             }
         }
+    }
+
+    private static final int PROBES = 200;
+
+    private static final Duration PROBE_GAP = Duration.ofMillis(20);
+
+    /** Pushes tasks one at a time to an idle worker and reports the time from push to handler start. */
+    private static void pushToStart(PostgresStorage storage, String queue, String what, PrintStream out)
+            throws InterruptedException {
+        long[] pushedAt = new long[PROBES];
+        long[] startedAt = new long[PROBES];
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(PROBES);
+        WorkerContext worker = WorkerBuilder.named("probe-" + queue).queue(queue).backend(storage)
+            .build(Integer.class, (n, context) -> {
+                startedAt[n] = System.nanoTime();
+                done.countDown();
+            })
+            .start();
+        try {
+            Thread.sleep(1_000);
+            for (int n = 0; n < PROBES; n++) {
+                pushedAt[n] = System.nanoTime();
+                storage.push(new NewTask(queue, Integer.toString(n), TaskOptions.defaults()));
+                Thread.sleep(PROBE_GAP.toMillis());
+            }
+            if (!done.await(30, TimeUnit.SECONDS)) {
+                out.printf("  %s: only %d of %d tasks started within 30 s%n", what, PROBES - done.getCount(), PROBES);
+                return;
+            }
+        }
+        finally {
+            worker.stop();
+            worker.awaitTermination(Duration.ofSeconds(10));
+        }
+        long[] micros = new long[PROBES];
+        for (int n = 0; n < PROBES; n++) {
+            micros[n] = (startedAt[n] - pushedAt[n]) / 1_000;
+        }
+        java.util.Arrays.sort(micros);
+        out.printf("  %-40s p50 %6.2f ms, p99 %6.2f ms, max %6.2f ms%n", what, micros[PROBES / 2] / 1000.0,
+                micros[(int) Math.ceil(PROBES * 0.99) - 1] / 1000.0, micros[PROBES - 1] / 1000.0);
     }
 
     /** The tasks a previous run left (due tomorrow, so still waiting), or -1 without a table. */

@@ -21,10 +21,23 @@ public interface TaskInspector {
     Optional<Task> find(TaskId id);
 
     /**
-     * Counts tasks by queue and status, one row per queue and status that has tasks.
+     * Counts tasks by queue and status, one row per queue and status that has tasks. Exact, so it may
+     * read every stored task: for counts taken again and again (gauges) use
+     * {@link #estimateByQueueAndStatus()}.
      * @return the counts
      */
     List<QueueCount> countByQueueAndStatus();
+
+    /**
+     * Counts tasks by queue and status at a cost that does not grow with the number of stored tasks:
+     * exact up to a cap the backend chooses, an estimate beyond it. Meant for gauges refreshed every
+     * few seconds. The default is the exact {@link #countByQueueAndStatus()}, for backends whose count
+     * is cheap anyway.
+     * @return the counts, one row per queue and status that has tasks
+     */
+    default List<QueueCount> estimateByQueueAndStatus() {
+        return countByQueueAndStatus();
+    }
 
     /**
      * The run time of the queue's longest-waiting due task: the earliest run time among its tasks that

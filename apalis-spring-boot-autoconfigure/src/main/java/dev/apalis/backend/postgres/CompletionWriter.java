@@ -27,17 +27,21 @@ final class CompletionWriter {
             SET status = 'DONE', finished_at = now(), lock_owner = NULL, locked_at = NULL
             WHERE id = ANY (?::uuid[]) AND status = 'RUNNING' AND lock_owner = ?""";
 
-    /** Any mix of done, retry (FAILED with its next run time and error) and kill (KILLED with its error). */
+    /**
+     * Any mix of done, retry (FAILED with its next run time and error, SCHEDULED when that is beyond the
+     * promotion window) and kill (KILLED with its error).
+     */
     private static final String COMPLETE = """
             UPDATE {tasks} t
-            SET status = c.status,
+            SET status = CASE WHEN c.status = 'FAILED' THEN %s ELSE c.status END,
                 run_at = coalesce(c.run_at, t.run_at),
                 last_error = CASE WHEN c.status = 'DONE' THEN t.last_error ELSE c.error END,
                 finished_at = CASE WHEN c.status = 'FAILED' THEN NULL ELSE now() END,
                 lock_owner = NULL,
                 locked_at = NULL
             FROM unnest(?::uuid[], ?::text[], ?::text[]::timestamptz[], ?::text[]) AS c(id, status, run_at, error)
-            WHERE t.id = c.id AND t.status = 'RUNNING' AND t.lock_owner = ?""";
+            WHERE t.id = c.id AND t.status = 'RUNNING' AND t.lock_owner = ?""".formatted(
+            StoredStatus.waiting("coalesce(c.run_at, t.run_at)", "'FAILED'"));
 
     /** Back to the queue as if never claimed: the attempt the claim counted is taken back. */
     private static final String RELEASE = """

@@ -8,9 +8,11 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 /**
- * A storage's background upkeep on one daemon thread: orphan rescue every {@code rescueInterval} and
- * retention every {@code retentionInterval}. Every run catches everything, so a database outage only
- * delays the next run; the first failure in a row is logged as a warning, the rest at debug level.
+ * A storage's background upkeep on two daemon threads: orphan rescue every {@code rescueInterval} and
+ * retention every {@code retentionInterval} on one, promotion of scheduled tasks every
+ * {@link StoredStatus#PROMOTION_INTERVAL} on the other (so that a long retention round never delays a
+ * scheduled task). Every run catches everything, so a database outage only delays the next run; the
+ * first failure in a row is logged as a warning, the rest at debug level.
  */
 final class Maintenance implements AutoCloseable {
 
@@ -19,6 +21,8 @@ final class Maintenance implements AutoCloseable {
     private final OrphanRescuer rescuer;
 
     private final RetentionPruner pruner;
+
+    private final ScheduledPromoter promoter;
 
     private final long retentionIntervalNanos;
 
@@ -32,9 +36,13 @@ final class Maintenance implements AutoCloseable {
 
     private volatile boolean failing;
 
-    Maintenance(OrphanRescuer rescuer, RetentionPruner pruner, Duration retentionInterval, String schema) {
+    private volatile boolean promotionFailing;
+
+    Maintenance(OrphanRescuer rescuer, RetentionPruner pruner, ScheduledPromoter promoter, Duration retentionInterval,
+            String schema) {
         this.rescuer = rescuer;
         this.pruner = pruner;
+        this.promoter = promoter;
         this.retentionIntervalNanos = retentionInterval.toNanos();
         this.schema = schema;
     }
@@ -47,7 +55,7 @@ final class Maintenance implements AutoCloseable {
         if (executor != null || closed) {
             return;
         }
-        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1, runnable -> {
+        ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(2, runnable -> {
             Thread thread = new Thread(runnable, "apalis-maintenance-" + schema);
             thread.setDaemon(true);
             return thread;
@@ -56,6 +64,8 @@ final class Maintenance implements AutoCloseable {
         lastPruneNanos = System.nanoTime() - retentionIntervalNanos;
         long period = Math.max(1, rescueInterval.toMillis());
         scheduled.scheduleWithFixedDelay(this::run, period, period, TimeUnit.MILLISECONDS);
+        long promotionPeriod = StoredStatus.PROMOTION_INTERVAL.toMillis();
+        scheduled.scheduleWithFixedDelay(this::runPromotion, 0, promotionPeriod, TimeUnit.MILLISECONDS);
         executor = scheduled;
     }
 
@@ -85,6 +95,41 @@ final class Maintenance implements AutoCloseable {
                 logger.debug("Apalis maintenance of schema '" + schema + "' failed again", ex);
             }
         }
+    }
+
+    /** One promotion round. Never throws. */
+    void runPromotion() {
+        try {
+            promote();
+            if (promotionFailing) {
+                promotionFailing = false;
+                logger.info("Apalis promotion of scheduled tasks of schema '" + schema + "' works again");
+            }
+        }
+        catch (Throwable ex) {
+            if (closed) {
+                return;
+            }
+            if (!promotionFailing) {
+                promotionFailing = true;
+                logger.warn("Apalis promotion of scheduled tasks of schema '" + schema + "' failed; it retries every "
+                        + StoredStatus.PROMOTION_INTERVAL.toMillis() + " ms (further failures are logged at debug level)",
+                        ex);
+            }
+            else if (logger.isDebugEnabled()) {
+                logger.debug("Apalis promotion of scheduled tasks of schema '" + schema + "' failed again", ex);
+            }
+        }
+    }
+
+    /** Promotes scheduled tasks due within the window once; see {@link ScheduledPromoter#promote}. */
+    long promote() {
+        long promoted = promoter.promote(() -> closed);
+        if (promoted > 0 && logger.isDebugEnabled()) {
+            logger.debug("Promoted " + promoted + " scheduled task(s) of schema '" + schema + "' due within "
+                    + StoredStatus.PROMOTION_WINDOW.toMillis() + " ms");
+        }
+        return promoted;
     }
 
     /** Whether the last round failed (for tests). */

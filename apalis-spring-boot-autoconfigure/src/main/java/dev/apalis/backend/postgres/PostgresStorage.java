@@ -45,11 +45,15 @@ import dev.apalis.task.TaskId;
  * lost its claim mid-run. Handlers should be idempotent.</li>
  * <li><b>Retention.</b> Done and killed tasks are deleted after their retention, in batches, by one
  * node at a time.</li>
+ * <li><b>Flat claims.</b> A task due more than 5 s ahead waits as {@code SCHEDULED}, outside the claim
+ * index, and is promoted back shortly before it is due by one node at a time; it reads as pending (or
+ * failed, when it waits for a retry). So a backlog of future tasks costs the claim nothing.</li>
  * </ul>
  * The schema (default {@value #DEFAULT_SCHEMA}) is created or upgraded by {@link Builder#build()}
  * unless {@link Builder#initializeSchema(boolean) initializeSchema(false)}; the DDL is on the class
- * path as {@code dev/apalis/backend/postgres/schema-v1.sql} for Flyway or Liquibase. The storage owns
- * two daemon threads at most (listener and maintenance) and one connection for listening;
+ * path as {@code dev/apalis/backend/postgres/schema-v1.sql} and {@code schema-v2.sql} for Flyway or
+ * Liquibase. The storage owns three daemon threads at most (listener, maintenance, promotion) and one
+ * connection for listening;
  * {@link #close()} releases them and leaves the stored tasks alone. Thread-safe.
  */
 public final class PostgresStorage implements Backend {
@@ -116,8 +120,8 @@ public final class PostgresStorage implements Backend {
         DataSource listenSource = (builder.listenDataSource != null) ? builder.listenDataSource : builder.dataSource;
         this.listener = (notify && PGJDBC_PRESENT) ? new NotificationListener(listenSource, names) : null;
         this.maintenance = new Maintenance(new OrphanRescuer(db, builder.orphanThreshold, notify),
-                new RetentionPruner(db, builder.doneRetention, builder.killedRetention), builder.maintenanceInterval,
-                names.schema());
+                new RetentionPruner(db, builder.doneRetention, builder.killedRetention), new ScheduledPromoter(db, notify),
+                builder.maintenanceInterval, names.schema());
         if (builder.maintenance) {
             maintenance.start(rescueInterval(builder.orphanThreshold, builder.maintenanceInterval));
         }
@@ -236,9 +240,23 @@ public final class PostgresStorage implements Backend {
         return inspections.find(Objects.requireNonNull(id, "id"));
     }
 
+    /**
+     * {@inheritDoc} One {@code GROUP BY} over the whole table, finished tasks included.
+     */
     @Override
     public List<QueueCount> countByQueueAndStatus() {
         return inspections.countByQueueAndStatus();
+    }
+
+    /**
+     * {@inheritDoc} Waiting tasks are counted exactly up to 1,000 per queue from the claim index and
+     * as many from the scheduled index, running tasks exactly, finished tasks exactly while the table
+     * holds at most 5,000 of them; beyond a cap a count is PostgreSQL's planner estimate (see
+     * docs/observability.md). Queues are those with waiting or running tasks or a registered worker.
+     */
+    @Override
+    public List<QueueCount> estimateByQueueAndStatus() {
+        return inspections.estimateByQueueAndStatus();
     }
 
     /**
@@ -379,8 +397,9 @@ public final class PostgresStorage implements Backend {
         }
 
         /**
-         * Whether this storage runs orphan rescue and retention (on a daemon thread). Turn it off only
-         * if another storage on the same schema does. Default true.
+         * Whether this storage runs orphan rescue, retention and the promotion of scheduled tasks (on
+         * daemon threads). Turn it off only if another storage on the same schema runs it: without a
+         * promoter, tasks due more than 5 s after their push never become claimable. Default true.
          */
         public Builder maintenance(boolean enabled) {
             this.maintenance = enabled;

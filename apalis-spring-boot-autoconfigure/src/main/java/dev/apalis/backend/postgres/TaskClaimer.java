@@ -41,8 +41,17 @@ final class TaskClaimer {
             RETURNING t.id, t.payload::text, t.attempts, t.max_attempts, t.priority, t.run_at, t.last_error,
                       t.unique_key, t.metadata::text, t.created_at""";
 
-    /** The earliest future run time among the queue's waiting tasks. */
-    static final String NEXT_RUN_AT = earliestRunAtPerPriority("t.run_at > now()");
+    /**
+     * The earliest future run time among the queue's waiting tasks: claimable ones (one probe of the
+     * claim index per priority) and scheduled ones (one probe of the scheduled index). A scheduled
+     * task past its run time that no promoter moved yet is left out, so that workers do not spin on a
+     * task they cannot claim. Takes the queue four times as parameters.
+     */
+    static final String NEXT_RUN_AT = """
+            SELECT least((%s),
+                         (SELECT s.run_at FROM {tasks} s
+                          WHERE s.queue = ? AND s.status = 'SCHEDULED' AND s.run_at > now()
+                          ORDER BY s.run_at LIMIT 1))""".formatted(earliestRunAtPerPriority("t.run_at > now()"));
 
     /**
      * The earliest run time among a queue's waiting tasks that meet a run-time condition, by a skip
@@ -102,7 +111,7 @@ final class TaskClaimer {
 
     Optional<Instant> nextRunAt(String queue) {
         Instant next = db.jdbc().query(nextRunAtSql, rs -> rs.next() ? TaskRows.instant(rs, 1) : null, queue, queue,
-                queue);
+                queue, queue);
         return Optional.ofNullable(next);
     }
 

@@ -23,13 +23,14 @@ final class TaskInspections {
 
     private static final String FIND = "SELECT " + TaskRows.COLUMNS + " FROM {tasks} WHERE id = ?";
 
-    private static final String COUNT = """
-            SELECT queue, status, count(*) FROM {tasks}
-            GROUP BY queue, status
-            ORDER BY queue, status""";
-
     /** The earliest run time among the queue's due waiting tasks (the age of the oldest due task). */
     static final String OLDEST_DUE = TaskClaimer.earliestRunAtPerPriority("t.run_at <= now()");
+
+    /** The exact count: reads every row. */
+    private static final String COUNT = """
+            SELECT queue, %1$s AS public_status, count(*) FROM {tasks}
+            GROUP BY queue, %1$s
+            ORDER BY queue, public_status""".formatted(StoredStatus.publicStatusSql(""));
 
     private static final String TABLE_EXISTS = "SELECT to_regclass(?) IS NOT NULL";
 
@@ -50,13 +51,15 @@ final class TaskInspections {
     private static final String CANCEL = """
             UPDATE {tasks}
             SET status = 'KILLED', last_error = ?, finished_at = now()
-            WHERE id = ? AND status IN ('PENDING', 'FAILED')""";
+            WHERE id = ? AND status IN ('PENDING', 'SCHEDULED', 'FAILED')""";
 
     private final StorageJdbc db;
 
     private final String findSql;
 
     private final String countSql;
+
+    private final QueueCounter counter;
 
     private final String retrySql;
 
@@ -70,6 +73,7 @@ final class TaskInspections {
         this.db = db;
         this.findSql = db.names().expand(FIND);
         this.countSql = db.names().expand(COUNT);
+        this.counter = new QueueCounter(db);
         String retry = db.names().expand(RETRY);
         this.retrySql = notify ? RETRY_AND_NOTIFY.formatted(retry) : retry;
         this.cancelSql = db.names().expand(CANCEL);
@@ -85,6 +89,10 @@ final class TaskInspections {
     List<QueueCount> countByQueueAndStatus() {
         return db.jdbc().query(countSql,
                 (rs, row) -> new QueueCount(rs.getString(1), TaskStatus.valueOf(rs.getString(2)), rs.getLong(3)));
+    }
+
+    List<QueueCount> estimateByQueueAndStatus() {
+        return counter.count();
     }
 
     Optional<Instant> oldestDueAt(String queue) {

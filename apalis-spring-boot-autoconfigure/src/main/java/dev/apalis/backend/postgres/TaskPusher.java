@@ -36,8 +36,10 @@ final class TaskPusher {
                     WITH ORDINALITY AS i(id, queue, payload, max_attempts, priority, run_at, delay_micros,
                                          unique_key, metadata, ord)
             ), inserted AS (
-                INSERT INTO {tasks} (id, queue, payload, max_attempts, priority, run_at, unique_key, metadata)
-                SELECT id, queue, payload::jsonb, max_attempts, priority,
+                INSERT INTO {tasks} (id, queue, payload, status, max_attempts, priority, run_at, unique_key, metadata)
+                SELECT id, queue, payload::jsonb,
+                       %s,
+                       max_attempts, priority,
                        coalesce(run_at, now() + coalesce(delay_micros, 0) * interval '1 microsecond'),
                        unique_key, metadata::jsonb
                 FROM input
@@ -45,7 +47,8 @@ final class TaskPusher {
                 ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL AND status NOT IN ('DONE', 'KILLED')
                 DO NOTHING
                 RETURNING id, queue
-            )""";
+            )""".formatted(StoredStatus.waiting(
+            "coalesce(run_at, now() + coalesce(delay_micros, 0) * interval '1 microsecond')", "'PENDING'"));
 
     private static final String SELECT_INSERTED = """
 

@@ -18,7 +18,6 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
-import dev.apalis.task.TaskStatus;
 
 /**
  * Reads task rows into {@link Task}s and writes the values a row is made of: timestamps, metadata as
@@ -53,14 +52,15 @@ final class TaskRows {
     }
 
     /**
-     * Reads a row selected with {@link #COLUMNS}.
+     * Reads a row selected with {@link #COLUMNS}; a scheduled row reads as pending or failed (see
+     * {@link StoredStatus}).
      * @param rs the result set, on the row
      * @return the task
      * @throws SQLException if a column cannot be read
      */
     static Task task(ResultSet rs) throws SQLException {
         return new Task(new TaskId(rs.getObject(1, UUID.class)), rs.getString(2), rs.getString(3),
-                TaskStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getInt(7), instant(rs, 8),
+                StoredStatus.publicStatus(rs.getString(4), rs.getInt(5)), rs.getInt(5), rs.getInt(6), rs.getInt(7), instant(rs, 8),
                 rs.getString(9), rs.getString(10), metadata(rs.getString(11)), instant(rs, 12), instant(rs, 13));
     }
 

@@ -26,8 +26,9 @@ import dev.apalis.task.TaskStatus;
 /**
  * The gauges {@code apalis.queue.tasks}, tagged {@code queue} and {@code status} (lower case): how many
  * tasks each queue holds in each status. They read a snapshot that one
- * {@link TaskInspector#countByQueueAndStatus()} query refreshes every interval, on a daemon thread of
- * its own: the number of gauges and scrapes never adds a query. A queue gets its five gauges the
+ * {@link TaskInspector#estimateByQueueAndStatus()} call refreshes every interval, on a daemon thread of
+ * its own: the number of gauges and scrapes never adds a query. On PostgreSQL that count costs
+ * O(queues), exact up to a cap and an estimate beyond (see docs/observability.md). A queue gets its five gauges the
  * first time a refresh finds it; a queue that then empties reads 0; while the last refresh failed
  * (the database is down) every gauge reads NaN, for "unknown". {@link #close()} stops the refreshes.
  */
@@ -89,7 +90,7 @@ public final class QueueDepthMetrics implements MeterBinder, AutoCloseable {
     }
 
     /**
-     * Counts the tasks now, with one query, and registers the gauges of queues seen for the first time.
+     * Counts the tasks now, with one count, and registers the gauges of queues seen for the first time.
      * Called every refresh interval; public for tests and for applications that want a fresh value.
      * @throws RuntimeException what the count query threw; the gauges then read NaN until a refresh
      * succeeds
@@ -97,7 +98,7 @@ public final class QueueDepthMetrics implements MeterBinder, AutoCloseable {
     public void refresh() {
         List<QueueCount> rows;
         try {
-            rows = this.inspector.countByQueueAndStatus();
+            rows = this.inspector.estimateByQueueAndStatus();
         }
         catch (RuntimeException ex) {
             this.failed = true;

@@ -103,6 +103,8 @@ class QueueDepthMetricsTests {
     void whileCountingFailsTheGaugesReadNaN() {
         push("email", 1);
         bind();
+        // the first refresh runs on the metrics thread: let it register the queue before counts fail
+        await().until(() -> this.registry.find(QueueDepthMetrics.METER_NAME).tag("queue", "email").gauge() != null);
         this.inspector.failure.set(new IllegalStateException("database down"));
 
         assertThatIllegalStateException().isThrownBy(this.metrics::refresh);

@@ -3,7 +3,6 @@ package dev.apalis.schedule;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -33,7 +32,7 @@ public final class ScheduleRunner implements AutoCloseable {
 
     private final ScheduleStore store;
 
-    private final Consumer<List<SlotEvent>> listener;
+    private final SlotListener listener;
 
     private final Thread thread;
 
@@ -45,7 +44,7 @@ public final class ScheduleRunner implements AutoCloseable {
     /** Guarded by {@code this}. */
     private boolean closed;
 
-    private ScheduleRunner(ScheduleStore store, Consumer<List<SlotEvent>> listener, String name) {
+    private ScheduleRunner(ScheduleStore store, SlotListener listener, String name) {
         this.store = store;
         this.listener = listener;
         this.subscription = store.onChange(this::wake);
@@ -59,7 +58,7 @@ public final class ScheduleRunner implements AutoCloseable {
      * @param listener told what each round did with its slots (from the loop's thread; must not block)
      * @return the running loop
      */
-    public static ScheduleRunner start(ScheduleStore store, Consumer<List<SlotEvent>> listener) {
+    public static ScheduleRunner start(ScheduleStore store, SlotListener listener) {
         ScheduleRunner runner = new ScheduleRunner(Objects.requireNonNull(store, "store"),
                 Objects.requireNonNull(listener, "listener"), "apalis-schedules");
         runner.thread.start();
@@ -100,7 +99,7 @@ public final class ScheduleRunner implements AutoCloseable {
 
     private void report(List<SlotEvent> events) {
         try {
-            listener.accept(events);
+            listener.slots(events);
         }
         catch (RuntimeException ex) {
             logger.warn("A schedule listener failed", ex);

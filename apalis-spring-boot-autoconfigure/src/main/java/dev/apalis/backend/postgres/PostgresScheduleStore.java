@@ -172,7 +172,9 @@ final class PostgresScheduleStore implements ScheduleStore {
         }
         return db.sharedTransaction().execute(status -> {
             List<String> names = new ArrayList<>();
-            for (Schedule schedule : schedules) {
+            List<Schedule> byName = new ArrayList<>(schedules);
+            byName.sort(java.util.Comparator.comparing(Schedule::name)); // one lock order for every node
+            for (Schedule schedule : byName) {
                 upsert(schedule, owner);
                 names.add(schedule.name());
             }

@@ -27,13 +27,14 @@ import dev.apalis.task.PayloadCodec;
 /**
  * Schedules: the {@link TaskSchedules} bean, the {@link ScheduleLifecycle} that stores the declared
  * schedules and runs this node's schedule loop, and {@link ScheduleMetrics} when Micrometer is there.
- * Declarations are stored under {@code spring.application.name} (default {@code application}).
+ * Declarations are stored under {@code spring.application.name} (default {@code application}). It
+ * applies when the backend bean keeps schedules ({@code PostgresStorage}, {@code MemoryStorage}).
  */
 @AutoConfiguration(after = ApalisAutoConfiguration.class,
         afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
                 "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
                 "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
-@ConditionalOnBean(Backend.class)
+@ConditionalOnBean(SchedulingBackend.class)
 public final class ApalisScheduleAutoConfiguration {
 
     @Bean

@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.apalis.backend.postgres.PostgresStorage;
+import dev.apalis.schedule.ScheduleRunner;
 import dev.apalis.worker.RetryPolicy;
 import dev.apalis.worker.ShutdownSignal;
 import dev.apalis.worker.Worker;
@@ -28,7 +29,8 @@ import dev.apalis.worker.WorkerEvent;
  * <p>
  * Arguments are {@code key=value}: {@code url}, {@code user}, {@code password} (required),
  * {@code queue} (default {@code drain}), {@code concurrency} (8), {@code prefetch} (the worker's default, adaptive), {@code orphanThreshold} (PT3S),
- * {@code heartbeat} (PT0.5S), {@code shutdownTimeout} (PT10S), {@code maxAttempts} (25).
+ * {@code heartbeat} (PT0.5S), {@code shutdownTimeout} (PT10S), {@code maxAttempts} (25), {@code schedules}
+ * (false: whether the node also runs a schedule loop).
  */
 public final class NodeApp {
 
@@ -103,7 +105,12 @@ public final class NodeApp {
                         + "WHERE task_id = ? AND pid = ? AND attempt = ?", ctx.taskId().value(), pid, ctx.attempt());
             });
         watchForStalls(pid);
+        ScheduleRunner schedules = Boolean.parseBoolean(options.getOrDefault("schedules", "false"))
+                ? ScheduleRunner.start(storage.schedules(), events -> { }) : null;
         worker.runUntil(ShutdownSignal.onJvmShutdown(shutdownTimeout.plusSeconds(5)));
+        if (schedules != null) {
+            schedules.close();
+        }
         storage.close();
         pool.close();
     }

@@ -21,6 +21,8 @@ import dev.apalis.backend.Backend;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.WorkerRegistration;
+import dev.apalis.schedule.ScheduleStore;
+import dev.apalis.schedule.SchedulingBackend;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
@@ -38,7 +40,7 @@ import dev.apalis.task.TaskStatus;
  * bound ({@value #DEFAULT_FINISHED_TASKS_KEPT} by default), the oldest dropped first. Thread-safe:
  * every operation takes one lock, and no operation blocks on anything else.
  */
-public final class MemoryStorage implements Backend {
+public final class MemoryStorage implements Backend, SchedulingBackend {
 
     public static final int DEFAULT_FINISHED_TASKS_KEPT = 10_000;
 
@@ -51,6 +53,8 @@ public final class MemoryStorage implements Backend {
     private static final Comparator<Task> RUN_AT_ORDER = Comparator.comparing(Task::runAt).thenComparing(Task::id);
 
     private final Object lock = new Object();
+
+    private final MemoryScheduleStore schedules;
 
     private final Clock clock;
 
@@ -90,6 +94,13 @@ public final class MemoryStorage implements Backend {
             throw new IllegalArgumentException("finishedTasksKept must be 0 or more, was " + finishedTasksKept);
         }
         this.finishedTasksKept = finishedTasksKept;
+        this.schedules = new MemoryScheduleStore(this, clock);
+    }
+
+    /** {@inheritDoc} In memory, on this storage's clock. */
+    @Override
+    public ScheduleStore schedules() {
+        return schedules;
     }
 
     // ---------------------------------------------------------------- pushing

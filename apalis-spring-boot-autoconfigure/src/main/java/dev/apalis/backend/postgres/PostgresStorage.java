@@ -18,6 +18,8 @@ import dev.apalis.backend.Backend;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.WorkerRegistration;
+import dev.apalis.schedule.ScheduleStore;
+import dev.apalis.schedule.SchedulingBackend;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
@@ -56,7 +58,7 @@ import dev.apalis.task.TaskId;
  * connection for listening;
  * {@link #close()} releases them and leaves the stored tasks alone. Thread-safe.
  */
-public final class PostgresStorage implements Backend {
+public final class PostgresStorage implements Backend, SchedulingBackend {
 
     private static final Log logger = LogFactory.getLog(PostgresStorage.class);
 
@@ -96,6 +98,8 @@ public final class PostgresStorage implements Backend {
 
     private final Maintenance maintenance;
 
+    private final PostgresScheduleStore schedules;
+
     private PostgresStorage(Builder builder) {
         this.names = SchemaNames.of(builder.schema);
         StorageJdbc db = new StorageJdbc(builder.dataSource, names);
@@ -119,6 +123,7 @@ public final class PostgresStorage implements Backend {
         }
         DataSource listenSource = (builder.listenDataSource != null) ? builder.listenDataSource : builder.dataSource;
         this.listener = (notify && PGJDBC_PRESENT) ? new NotificationListener(listenSource, names) : null;
+        this.schedules = new PostgresScheduleStore(db, notifier, this::subscribe);
         this.maintenance = new Maintenance(new OrphanRescuer(db, builder.orphanThreshold, notify),
                 new RetentionPruner(db, builder.doneRetention, builder.killedRetention), new ScheduledPromoter(db, notify),
                 builder.maintenanceInterval, names.schema());
@@ -317,6 +322,15 @@ public final class PostgresStorage implements Backend {
                 maintenance.close();
             }
         }
+    }
+
+    /**
+     * {@inheritDoc} Kept in the {@code schedules} table; a round locks due schedules with
+     * {@code FOR UPDATE SKIP LOCKED} and pushes their tasks in the same transaction.
+     */
+    @Override
+    public ScheduleStore schedules() {
+        return schedules;
     }
 
     /** The maintenance rounds, for tests that run them at once. */

@@ -32,6 +32,12 @@ public class ApalisProperties implements Validator {
      */
     private final Map<String, Worker> workers = new LinkedHashMap<>();
 
+    /**
+     * Recurring tasks, by schedule name; each one's properties override the @TaskSchedule of the same
+     * name. See docs/schedules.md.
+     */
+    private final Map<String, ScheduleProperties> schedules = new LinkedHashMap<>();
+
     private final Jdbc jdbc = new Jdbc();
 
     private final Shutdown shutdown = new Shutdown();
@@ -52,6 +58,10 @@ public class ApalisProperties implements Validator {
 
     public Map<String, Worker> getWorkers() {
         return this.workers;
+    }
+
+    public Map<String, ScheduleProperties> getSchedules() {
+        return this.schedules;
     }
 
     public Jdbc getJdbc() {

@@ -40,6 +40,9 @@ import dev.apalis.worker.WorkerContext;
  * <li>{@code POST /actuator/apalis/workers/{name}} with {@code {"action": "pause"}} or
  * {@code "resume"}; {@code POST /actuator/apalis/tasks/{id}} with {@code {"action": "retry"}} or
  * {@code "cancel"}.</li>
+ * <li>{@code GET /actuator/apalis/schedules}, {@code GET /actuator/apalis/schedules/{name}}: the
+ * schedules or one of them; {@code POST /actuator/apalis/schedules/{name}} with {@code {"action":
+ * "pause"}}, {@code "resume"} or {@code "trigger"}.</li>
  * </ul>
  * Its default access is {@link Access#READ_ONLY}: the write operations are there only when
  * {@code management.endpoint.apalis.access=unrestricted}, and over HTTP only when the endpoint is
@@ -55,11 +58,15 @@ public class ApalisEndpoint {
 
     static final String TASKS = "tasks";
 
+    static final String SCHEDULES = "schedules";
+
     private final Backend backend;
 
     private final Workers workers;
 
     private final WorkerActivity activity;
+
+    private final ScheduleOperations schedules;
 
     /**
      * Creates the endpoint.
@@ -71,6 +78,7 @@ public class ApalisEndpoint {
         this.backend = Objects.requireNonNull(backend, "backend");
         this.workers = Objects.requireNonNull(workers, "workers");
         this.activity = Objects.requireNonNull(activity, "activity");
+        this.schedules = new ScheduleOperations(backend);
     }
 
     /**
@@ -95,6 +103,9 @@ public class ApalisEndpoint {
         if (QUEUES.equals(section)) {
             return new QueuesDescriptor(queues());
         }
+        if (SCHEDULES.equals(section)) {
+            return this.schedules.list();
+        }
         return null;
     }
 
@@ -111,6 +122,9 @@ public class ApalisEndpoint {
         }
         if (TASKS.equals(section)) {
             return task(name);
+        }
+        if (SCHEDULES.equals(section)) {
+            return this.schedules.find(name);
         }
         return null;
     }
@@ -130,6 +144,9 @@ public class ApalisEndpoint {
         }
         if (TASKS.equals(section)) {
             return taskAction(name, action);
+        }
+        if (SCHEDULES.equals(section)) {
+            return this.schedules.act(name, action, this);
         }
         return null;
     }

@@ -104,7 +104,7 @@ public final class PostgresStorage implements Backend {
         }
         boolean notify = builder.notifications;
         this.notifier = notify ? new PushNotifier(db) : null;
-        this.pusher = new TaskPusher(db, notifier);
+        this.pusher = new TaskPusher(db, notifier, builder.groupInsert);
         this.claimer = new TaskClaimer(db);
         this.writer = new CompletionWriter(db, notify);
         this.workers = new WorkerRegistry(db);
@@ -285,6 +285,7 @@ public final class PostgresStorage implements Backend {
     @Override
     public void close() {
         try {
+            pusher.close();
             if (notifier != null) {
                 notifier.close();
             }
@@ -334,6 +335,8 @@ public final class PostgresStorage implements Backend {
 
         private boolean maintenance = true;
 
+        private boolean groupInsert = true;
+
         private Duration orphanThreshold = DEFAULT_ORPHAN_THRESHOLD;
 
         private Duration doneRetention = DEFAULT_DONE_RETENTION;
@@ -375,6 +378,17 @@ public final class PostgresStorage implements Backend {
          */
         public Builder listenDataSource(DataSource dataSource) {
             this.listenDataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /**
+         * Whether single pushes made outside a transaction are stored together with the concurrent ones
+         * (a group insert: one multi-row insert and one commit for all, each caller still getting its own
+         * id or error once its row is committed). Pushes inside a transaction are never grouped. Turn it
+         * off to store each on the caller's thread, one insert and commit per push. Default true.
+         */
+        public Builder groupInsert(boolean enabled) {
+            this.groupInsert = enabled;
             return this;
         }
 

@@ -21,8 +21,14 @@ import dev.apalis.task.TaskOptions;
  * the {@link PushNotifier} once committed. Tasks with a unique key that an unfinished task of the same queue already holds
  * are skipped by {@code ON CONFLICT ... DO NOTHING}; a second statement, run only then, finds the
  * holders' ids (in a new snapshot, so it sees holders that committed while the insert waited for
- * them). Everything runs through the {@code JdbcTemplate}, so it joins the caller's transaction on the
- * same data source, and workers are only woken if that commits. A push is all or nothing.
+ * them). A push is all or nothing.
+ * <p>
+ * Where it runs: when the caller holds a transaction on the storage's data source, whatever
+ * transaction manager began it ({@link StorageJdbc#inCallerTransaction()}), everything runs in it
+ * through the {@code JdbcTemplate}, commits or rolls back with it, and workers are only woken if it
+ * commits; nothing here commits or rolls back what the caller began. Otherwise the push gets a short
+ * transaction of its own; single pushes are then handed to the {@link GroupInserter}, which stores
+ * concurrent ones together.
  */
 final class TaskPusher {
 
@@ -66,42 +72,64 @@ final class TaskPusher {
 
     private final PushNotifier notifier;
 
+    private final GroupInserter inserter;
+
     /**
      * @param db the storage's database access
      * @param notifier announces pushes, or {@code null} when notifications are off
+     * @param groupInsert whether single pushes outside a transaction are stored together
      */
-    TaskPusher(StorageJdbc db, PushNotifier notifier) {
+    TaskPusher(StorageJdbc db, PushNotifier notifier, boolean groupInsert) {
         this.db = db;
         this.insertSql = db.names().expand(INSERT + SELECT_INSERTED);
         this.findUniqueSql = db.names().expand(FIND_UNIQUE);
         this.notifier = notifier;
+        this.inserter = groupInsert ? new GroupInserter(this::pushInOwnTransaction, db.names().schema()) : null;
     }
 
     List<TaskId> pushAll(List<NewTask> tasks) {
         if (tasks.isEmpty()) {
             return List.of();
         }
-        boolean unique = false;
         for (NewTask task : tasks) {
             PushInput.validate(task);
-            unique = unique || task.options().uniqueKey() != null;
         }
-        if (!unique) {
-            return announced(tasks, push(tasks)); // one statement: all or nothing by itself
+        if (db.inCallerTransaction()) {
+            List<TaskId> ids = push(tasks);
+            announce(tasks, true);
+            return ids;
         }
-        // unique keys may take more statements: all or nothing in the caller's transaction or a new one
-        return db.sharedTransaction().execute(status -> announced(tasks, push(tasks)));
+        if (inserter != null && tasks.size() == 1) {
+            TaskId id = inserter.push(tasks.get(0));
+            if (id != null) {
+                return List.of(id);
+            }
+        }
+        return pushInOwnTransaction(tasks);
     }
 
-    private List<TaskId> announced(List<NewTask> tasks, List<TaskId> ids) {
+    /** Stores tasks in a transaction of the storage's own (never the caller's), then announces them. */
+    private List<TaskId> pushInOwnTransaction(List<NewTask> tasks) {
+        List<TaskId> ids = db.ownTransaction().execute(status -> push(tasks));
+        announce(tasks, false);
+        return ids;
+    }
+
+    private void announce(List<NewTask> tasks, boolean inCallerTransaction) {
         if (notifier != null) {
             Set<String> queues = new HashSet<>();
             for (NewTask task : tasks) {
                 queues.add(task.queue());
             }
-            notifier.pushed(queues);
+            notifier.pushed(queues, inCallerTransaction);
         }
-        return ids;
+    }
+
+    /** Stores the single pushes handed over so far; later ones run on the caller's thread. */
+    void close() {
+        if (inserter != null) {
+            inserter.close();
+        }
     }
 
     private List<TaskId> push(List<NewTask> tasks) {

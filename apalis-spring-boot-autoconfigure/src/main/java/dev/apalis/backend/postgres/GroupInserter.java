@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
@@ -18,11 +20,13 @@ import dev.apalis.task.PayloadException;
 import dev.apalis.task.TaskId;
 
 /**
- * Group insert of single pushes made outside a transaction: concurrent callers hand their task to one
- * thread, which stores everything handed over since its previous flush as one batch (one multi-row
- * insert, one commit), then gives each caller its own id. A caller returns only once its row is
- * committed. When the previous batch held several tasks, the thread lingers up to
- * {@value #LINGER_MICROS} µs for as many callers to arrive again; a lone pusher pays no linger.
+ * Group insert of single pushes made outside a transaction: concurrent callers hand their task over,
+ * and an inserter thread stores everything handed over since the previous batch as one batch (one
+ * multi-row insert and one commit), then gives each caller its own id. A caller returns only once its
+ * row is committed. Up to {@value #INSERTERS} inserter threads store batches at the same time, one
+ * collecting the next batch while the others wait for their commits. When no batch is being stored
+ * and a thread's previous batch held several tasks, it lingers up to {@value #LINGER_MICROS} µs for
+ * as many callers to arrive; a lone pusher pays no linger.
  * <p>
  * A batch that PostgreSQL refuses for a row's data (an invalid payload, a constraint) is stored again
  * task by task, so that only the caller of the bad row gets the error; any other failure (the database
@@ -39,6 +43,9 @@ final class GroupInserter implements AutoCloseable {
     /** The most tasks of one flush. */
     static final int MAX_BATCH = 1_000;
 
+    /** How many batches may be stored at the same time (each on a connection of its own). */
+    static final int INSERTERS = 4;
+
     private static final long CLOSE_WAIT_SECONDS = 60;
 
     private final Function<List<NewTask>, List<TaskId>> store;
@@ -48,12 +55,18 @@ final class GroupInserter implements AutoCloseable {
     /** Tasks handed over and not yet taken by a flush; guarded by {@code this}. */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
-    private Thread thread;
+    /** Held by the one inserter thread that collects the next batch. */
+    private final ReentrantLock collecting = new ReentrantLock();
+
+    private final List<Thread> threads = new ArrayList<>(INSERTERS);
+
+    /** The thread collecting the next batch, to wake when a task is handed over. */
+    private volatile Thread collector;
+
+    /** Batches being stored now. */
+    private final AtomicInteger storing = new AtomicInteger();
 
     private boolean closed;
-
-    /** Tasks of the previous flush: how many callers to linger for. Only the flushing thread uses it. */
-    private int previousBatch;
 
     /**
      * @param store stores tasks in one transaction of its own and announces them
@@ -72,20 +85,24 @@ final class GroupInserter implements AutoCloseable {
      */
     TaskId push(NewTask task) {
         Pending request = new Pending(task);
-        Thread flusher;
         synchronized (this) {
             if (closed) {
                 return null;
             }
             pending.add(request);
-            if (thread == null) {
-                thread = new Thread(this::run, "apalis-inserter-" + name);
-                thread.setDaemon(true);
-                thread.start();
+            if (threads.isEmpty()) {
+                for (int i = 1; i <= INSERTERS; i++) {
+                    Thread thread = new Thread(this::run, "apalis-inserter-" + name + "-" + i);
+                    thread.setDaemon(true);
+                    threads.add(thread);
+                    thread.start();
+                }
             }
-            flusher = thread;
         }
-        LockSupport.unpark(flusher);
+        Thread waiting = collector;
+        if (waiting != null) {
+            LockSupport.unpark(waiting);
+        }
         try {
             return request.result.join();
         }
@@ -102,17 +119,40 @@ final class GroupInserter implements AutoCloseable {
     }
 
     private void run() {
+        int previousBatch = 0;
         while (true) {
-            List<Pending> batch = take();
+            List<Pending> batch;
+            collecting.lock();
+            try {
+                collector = Thread.currentThread();
+                batch = take(previousBatch);
+                collector = null;
+                if (batch != null) {
+                    storing.incrementAndGet();
+                }
+            }
+            finally {
+                collecting.unlock();
+            }
             if (batch == null) {
                 return;
             }
-            flush(batch);
+            previousBatch = batch.size();
+            try {
+                flush(batch);
+            }
+            finally {
+                storing.decrementAndGet();
+            }
         }
     }
 
-    /** Waits for tasks, lingers for more if the previous flush had company; {@code null} once closed and empty. */
-    private List<Pending> take() {
+    /**
+     * Waits for tasks; when no other batch is being stored and this thread's previous batch had
+     * company, lingers for as many callers (their callers are on their way back); {@code null} once
+     * closed and empty.
+     */
+    private List<Pending> take(int previousBatch) {
         List<Pending> batch = new ArrayList<>();
         while (true) {
             synchronized (this) {
@@ -126,10 +166,11 @@ final class GroupInserter implements AutoCloseable {
             }
             LockSupport.park(this);
         }
-        int expected = Math.min(previousBatch, MAX_BATCH);
+        int expected = (storing.get() == 0) ? Math.min(previousBatch, MAX_BATCH) : 0;
         long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(LINGER_MICROS);
-        while (batch.size() < expected && System.nanoTime() - deadline < 0) {
-            LockSupport.parkNanos(this, 20_000);
+        long left;
+        while (batch.size() < expected && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
             synchronized (this) {
                 drainTo(batch);
                 if (closed) {
@@ -137,7 +178,6 @@ final class GroupInserter implements AutoCloseable {
                 }
             }
         }
-        previousBatch = batch.size();
         return batch;
     }
 
@@ -194,20 +234,25 @@ final class GroupInserter implements AutoCloseable {
     /** Stores every task handed over so far, then stops the thread. Calling it twice is harmless. */
     @Override
     public void close() {
-        Thread running;
+        List<Thread> running;
         synchronized (this) {
             closed = true;
-            running = thread;
+            running = List.copyOf(threads);
         }
-        if (running == null || running == Thread.currentThread()) {
-            return;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
+        for (Thread thread : running) {
+            LockSupport.unpark(thread);
         }
-        LockSupport.unpark(running);
         try {
-            running.join(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
-            if (running.isAlive()) {
-                logger.warn("The Apalis group inserter of schema '" + name + "' is still storing pushes after "
-                        + CLOSE_WAIT_SECONDS + " s; its callers wait for the database");
+            for (Thread thread : running) {
+                if (thread != Thread.currentThread()) {
+                    thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                    if (thread.isAlive()) {
+                        logger.warn("The Apalis group inserter of schema '" + name + "' is still storing pushes "
+                                + "after " + CLOSE_WAIT_SECONDS + " s; its callers wait for the database");
+                        return;
+                    }
+                }
             }
         }
         catch (InterruptedException ex) {

@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.util.ClassUtils;
 
 import dev.apalis.backend.Backend;
@@ -114,7 +115,8 @@ public final class PostgresStorage implements Backend {
                     + "cannot LISTEN, so workers find new tasks by polling only");
         }
         DataSource listenSource = (builder.listenDataSource != null) ? builder.listenDataSource : builder.dataSource;
-        this.listener = (notify && PGJDBC_PRESENT) ? new NotificationListener(listenSource, names) : null;
+        this.listener = (notify && builder.listen && PGJDBC_PRESENT) ? new NotificationListener(listenSource, names)
+                : null;
         this.maintenance = new Maintenance(new OrphanRescuer(db, builder.orphanThreshold, notify),
                 new RetentionPruner(db, builder.doneRetention, builder.killedRetention), builder.maintenanceInterval,
                 names.schema());
@@ -333,6 +335,8 @@ public final class PostgresStorage implements Backend {
 
         private DataSource listenDataSource;
 
+        private boolean listen = true;
+
         private boolean maintenance = true;
 
         private boolean groupInsert = true;
@@ -378,6 +382,42 @@ public final class PostgresStorage implements Backend {
          */
         public Builder listenDataSource(DataSource dataSource) {
             this.listenDataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /**
+         * Listens on a connection of its own opened with this JDBC URL (by {@code DriverManager}, one
+         * connection at a time, opened again after a failure): the short form of
+         * {@link #listenDataSource(DataSource)} for a direct, session connection to PostgreSQL beside a
+         * pooler in transaction mode.
+         * @param jdbcUrl a {@code jdbc:postgresql:} URL that reaches PostgreSQL directly (not through a
+         * pooler in transaction mode)
+         * @param username the user, or {@code null} to take it from the URL
+         * @param password the password, or {@code null}
+         * @throws IllegalArgumentException if the URL is not a PostgreSQL JDBC URL
+         */
+        public Builder listenJdbcUrl(String jdbcUrl, String username, String password) {
+            Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("The listening JDBC URL must start with jdbc:postgresql:, was '"
+                        + jdbcUrl + "'; give the URL of a direct connection to PostgreSQL");
+            }
+            DriverManagerDataSource source = new DriverManagerDataSource(jdbcUrl);
+            source.setUsername(username);
+            source.setPassword(password);
+            this.listenDataSource = source;
+            return this;
+        }
+
+        /**
+         * Whether this storage holds a listening connection ({@code LISTEN}) for its workers' wake-ups.
+         * When {@code false}, its workers find tasks by polling at their poll interval, while its pushes
+         * still send notifications (so nodes that listen still wake at once): the setting for a node
+         * that reaches PostgreSQL only through a pooler in transaction mode. Default true;
+         * {@link #notifications(boolean) notifications(false)} turns off both sides.
+         */
+        public Builder listen(boolean enabled) {
+            this.listen = enabled;
             return this;
         }
 

@@ -3,14 +3,19 @@ package dev.apalis.backend.postgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 
+import java.util.function.Function;
+
 import javax.sql.DataSource;
 
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.jdbc.UncategorizedSQLException;
+import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -90,6 +95,50 @@ final class StorageJdbc {
         }
         finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    /**
+     * Runs the work of one statement on a connection of its own, committed at once: in auto-commit
+     * mode, or followed by a commit where the pool hands out connections that are not. For work that
+     * must not join the caller's transaction and needs no second statement to be all or nothing; it
+     * costs one round trip less than {@link #ownTransaction()}.
+     * @param work what to run, given operations on that one connection
+     * @return what the work returned
+     */
+    <T> T ownStatement(Function<JdbcOperations, T> work) {
+        Connection connection;
+        try {
+            connection = dataSource.getConnection();
+        }
+        catch (SQLException ex) {
+            throw new CannotGetJdbcConnectionException("Failed to obtain JDBC Connection", ex);
+        }
+        boolean autoCommit = true;
+        try {
+            autoCommit = connection.getAutoCommit();
+            T result = work.apply(new JdbcTemplate(new SingleConnectionDataSource(connection, true)));
+            if (!autoCommit) {
+                connection.commit();
+            }
+            return result;
+        }
+        catch (SQLException ex) {
+            throw new UncategorizedSQLException("commit", null, ex);
+        }
+        catch (RuntimeException | Error ex) {
+            if (!autoCommit) {
+                try {
+                    connection.rollback();
+                }
+                catch (SQLException | RuntimeException rollback) {
+                    ex.addSuppressed(rollback);
+                }
+            }
+            throw ex;
+        }
+        finally {
+            DataSourceUtils.releaseConnection(connection, null);
         }
     }
 

@@ -3,14 +3,17 @@ package dev.apalis.backend.postgres;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcOperations;
 
 import dev.apalis.task.NewTask;
 import dev.apalis.task.TaskId;
@@ -95,7 +98,7 @@ final class TaskPusher {
             PushInput.validate(task);
         }
         if (db.inCallerTransaction()) {
-            List<TaskId> ids = push(tasks);
+            List<TaskId> ids = push(tasks, db.jdbc());
             announce(tasks, true);
             return ids;
         }
@@ -108,9 +111,18 @@ final class TaskPusher {
         return pushInOwnTransaction(tasks);
     }
 
-    /** Stores tasks in a transaction of the storage's own (never the caller's), then announces them. */
+    /**
+     * Stores tasks in a transaction of the storage's own (never the caller's), then announces them:
+     * without unique keys the insert is one statement, committed by itself; with unique keys it may
+     * take more, run in one transaction.
+     */
     private List<TaskId> pushInOwnTransaction(List<NewTask> tasks) {
-        List<TaskId> ids = db.ownTransaction().execute(status -> push(tasks));
+        boolean unique = false;
+        for (NewTask task : tasks) {
+            unique = unique || task.options().uniqueKey() != null;
+        }
+        List<TaskId> ids = unique ? db.ownTransaction().execute(status -> push(tasks, db.jdbc()))
+                : db.ownStatement(jdbc -> push(tasks, jdbc));
         announce(tasks, false);
         return ids;
     }
@@ -132,15 +144,15 @@ final class TaskPusher {
         }
     }
 
-    private List<TaskId> push(List<NewTask> tasks) {
+    private List<TaskId> push(List<NewTask> tasks, JdbcOperations jdbc) {
         int count = tasks.size();
         TaskId[] ids = new TaskId[count];
         for (int i = 0; i < count; i++) {
             ids[i] = TaskId.next();
         }
-        List<Integer> waiting = indexes(count);
+        List<Integer> waiting = inLockOrder(tasks);
         for (int round = 1; ; round++) {
-            Set<UUID> inserted = insert(tasks, ids, waiting);
+            Set<UUID> inserted = insert(jdbc, tasks, ids, waiting);
             List<Integer> skipped = new ArrayList<>();
             for (int i : waiting) {
                 if (!inserted.contains(ids[i].value())) {
@@ -150,7 +162,7 @@ final class TaskPusher {
             if (skipped.isEmpty()) {
                 break;
             }
-            waiting = findHolders(tasks, ids, skipped);
+            waiting = findHolders(jdbc, tasks, ids, skipped);
             if (waiting.isEmpty()) {
                 break;
             }
@@ -167,7 +179,7 @@ final class TaskPusher {
     }
 
     /** Inserts the tasks at the given indexes; returns the ids actually inserted. */
-    private Set<UUID> insert(List<NewTask> tasks, TaskId[] ids, List<Integer> indexes) {
+    private Set<UUID> insert(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes) {
         int n = indexes.size();
         UUID[] idValues = new UUID[n];
         String[] queues = new String[n];
@@ -194,7 +206,7 @@ final class TaskPusher {
         }
         Set<UUID> inserted = new HashSet<>(n * 2);
         try {
-            db.jdbc().query(connection -> {
+            jdbc.query(connection -> {
                 PreparedStatement ps = connection.prepareStatement(insertSql);
                 ps.setArray(1, SqlArrays.uuids(connection, idValues));
                 ps.setArray(2, SqlArrays.texts(connection, queues));
@@ -220,7 +232,7 @@ final class TaskPusher {
      * Sets the ids of skipped tasks to those of the unfinished tasks holding their unique keys.
      * @return the indexes whose key no unfinished task holds any more (to insert again)
      */
-    private List<Integer> findHolders(List<NewTask> tasks, TaskId[] ids, List<Integer> skipped) {
+    private List<Integer> findHolders(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> skipped) {
         String[] queues = new String[skipped.size()];
         String[] keys = new String[skipped.size()];
         for (int k = 0; k < skipped.size(); k++) {
@@ -229,7 +241,7 @@ final class TaskPusher {
             keys[k] = task.options().uniqueKey();
         }
         Map<String, TaskId> holders = new HashMap<>();
-        db.jdbc().query(connection -> {
+        jdbc.query(connection -> {
             PreparedStatement ps = connection.prepareStatement(findUniqueSql);
             ps.setArray(1, SqlArrays.texts(connection, queues));
             ps.setArray(2, SqlArrays.texts(connection, keys));
@@ -267,10 +279,22 @@ final class TaskPusher {
         return queue + '\0' + key;
     }
 
-    private static List<Integer> indexes(int count) {
-        List<Integer> all = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+    /**
+     * The indexes of the tasks, those with unique keys last and sorted by queue and key: every push
+     * takes the unique index's locks in that one order, so that two pushes of the same keys (two
+     * group inserts, two nodes) wait for each other instead of deadlocking.
+     */
+    private static List<Integer> inLockOrder(List<NewTask> tasks) {
+        List<Integer> all = new ArrayList<>(tasks.size());
+        boolean unique = false;
+        for (int i = 0; i < tasks.size(); i++) {
             all.add(i);
+            unique = unique || tasks.get(i).options().uniqueKey() != null;
+        }
+        if (unique) {
+            all.sort(Comparator.comparing((Integer i) -> tasks.get(i).options().uniqueKey() != null)
+                .thenComparing((i) -> tasks.get(i).queue())
+                .thenComparing((i) -> Objects.toString(tasks.get(i).options().uniqueKey(), "")));
         }
         return all;
     }

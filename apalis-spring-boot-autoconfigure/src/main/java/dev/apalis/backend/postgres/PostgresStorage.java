@@ -29,9 +29,12 @@ import dev.apalis.task.TaskId;
  * <p>
  * What it guarantees, on top of the {@link Backend} contract:
  * <ul>
- * <li><b>Transactional pushes.</b> Pushes go through Spring's {@code JdbcTemplate}: inside a Spring
- * transaction on the same {@link DataSource} they commit or roll back with it (the outbox pattern),
- * and workers are only woken once they commit.</li>
+ * <li><b>Transactional pushes.</b> Inside a transaction on the same {@link DataSource}, begun by any
+ * Spring transaction manager (JDBC or JPA), pushes run on the transaction's connection and commit or
+ * roll back with it (the outbox pattern); workers are only woken once they commit. The storage never
+ * commits or rolls back what it did not begin; a push in a read-only transaction is refused. Outside
+ * one, each push and each {@code pushAll} commits on its own, and concurrent single pushes are stored
+ * together by a group insert ({@link Builder#groupInsert(boolean)}).</li>
  * <li><b>One-statement claims</b> with {@code FOR UPDATE SKIP LOCKED}, in the order priority, run time,
  * id, served by a partial index that matches that order; outcomes are written a batch per statement,
  * each guarded by status and owner.</li>

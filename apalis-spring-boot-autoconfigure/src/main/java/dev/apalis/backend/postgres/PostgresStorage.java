@@ -53,8 +53,9 @@ import dev.apalis.task.TaskId;
  * The schema (default {@value #DEFAULT_SCHEMA}) is created or upgraded by {@link Builder#build()}
  * unless {@link Builder#initializeSchema(boolean) initializeSchema(false)}; the DDL is on the class
  * path as {@code dev/apalis/backend/postgres/schema-v1.sql} for Flyway or Liquibase. The storage owns
- * two daemon threads at most (listener and maintenance) and one connection for listening;
- * {@link #close()} releases them and leaves the stored tasks alone. Thread-safe.
+ * daemon threads (listener, notifier, maintenance, and the group insert's inserters once a single push
+ * is made outside a transaction) and one connection for listening; {@link #close()} stores what the
+ * group insert holds, releases them and leaves the stored tasks alone. Thread-safe.
  */
 public final class PostgresStorage implements Backend {
 

@@ -8,6 +8,9 @@ public enum Measure {
     /** Tasks stored per second when every call stores one task. */
     PUSH_ONE("push, one per call", "tasks/s", true),
 
+    /** 99th percentile of the time of one call when every call stores one task. */
+    PUSH_ONE_P99("push p99, one per call", "ms", false),
+
     /** Tasks stored per second when every call stores a batch. */
     PUSH_BATCH("push, batched", "tasks/s", true),
 

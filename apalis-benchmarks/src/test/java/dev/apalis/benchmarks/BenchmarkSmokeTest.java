@@ -37,6 +37,8 @@ class BenchmarkSmokeTest {
 
     private static final List<Row> EXPECTED = List.of(
             new Row(APALIS, Measure.PUSH_ONE), new Row(DB_SCHEDULER, Measure.PUSH_ONE), new Row(JOBRUNR, Measure.PUSH_ONE),
+            new Row(APALIS, Measure.PUSH_ONE_P99), new Row(DB_SCHEDULER, Measure.PUSH_ONE_P99),
+            new Row(JOBRUNR, Measure.PUSH_ONE_P99),
             new Row(APALIS, Measure.PUSH_BATCH), new Row(DB_SCHEDULER, Measure.PUSH_BATCH),
             new Row(JOBRUNR, Measure.PUSH_BATCH),
             new Row(APALIS, Measure.DRAIN), new Row(APALIS_PREFETCH_0, Measure.DRAIN), new Row(RAW_1, Measure.DRAIN),

@@ -33,7 +33,7 @@ public final class ApalisPushScenario implements Scenario {
 
     @Override
     public Set<Measure> measures() {
-        return EnumSet.of(Measure.PUSH_ONE, Measure.PUSH_BATCH);
+        return EnumSet.of(Measure.PUSH_ONE, Measure.PUSH_ONE_P99, Measure.PUSH_BATCH);
     }
 
     @Override
@@ -42,8 +42,10 @@ public final class ApalisPushScenario implements Scenario {
         HikariDataSource pool = database.pool("bench-apalis", null, workload.poolSize());
         try {
             try (PostgresStorage storage = ApalisSetup.freshStorage(database, pool)) {
-                result.put(Measure.PUSH_ONE, ParallelPush.run(workload.pushTasks(), workload.threads(), 1,
-                        (from, to) -> storage.push(ApalisSetup.task(from))));
+                ParallelPush.Timed single = ParallelPush.timed(workload.pushTasks(), workload.threads(), 1,
+                        (from, to) -> storage.push(ApalisSetup.task(from)));
+                result.put(Measure.PUSH_ONE, single.rate());
+                result.put(Measure.PUSH_ONE_P99, single.p99Millis());
             }
             try (PostgresStorage storage = ApalisSetup.freshStorage(database, pool)) {
                 result.put(Measure.PUSH_BATCH, ParallelPush.run(workload.pushTasks(), workload.threads(),

@@ -36,7 +36,7 @@ public final class DbSchedulerPushScenario implements Scenario {
 
     @Override
     public Set<Measure> measures() {
-        return EnumSet.of(Measure.PUSH_ONE, Measure.PUSH_BATCH);
+        return EnumSet.of(Measure.PUSH_ONE, Measure.PUSH_ONE_P99, Measure.PUSH_BATCH);
     }
 
     @Override
@@ -47,8 +47,10 @@ public final class DbSchedulerPushScenario implements Scenario {
             OneTimeTask<Integer> task = DbSchedulerSetup.task(TaskProbe.NONE);
             DbSchedulerSetup.createTable(database);
             SchedulerClient client = SchedulerClient.Builder.create(pool, task).build();
-            result.put(Measure.PUSH_ONE, ParallelPush.run(workload.pushTasks(), workload.threads(), 1,
-                    (from, to) -> client.schedule(DbSchedulerSetup.instance(task, from), Instant.now())));
+            ParallelPush.Timed single = ParallelPush.timed(workload.pushTasks(), workload.threads(), 1,
+                    (from, to) -> client.schedule(DbSchedulerSetup.instance(task, from), Instant.now()));
+            result.put(Measure.PUSH_ONE, single.rate());
+            result.put(Measure.PUSH_ONE_P99, single.p99Millis());
             DbSchedulerSetup.createTable(database);
             result.put(Measure.PUSH_BATCH, ParallelPush.run(workload.pushTasks(), workload.threads(),
                     workload.batchSize(),

@@ -36,7 +36,7 @@ public final class JobRunrPushScenario implements Scenario {
 
     @Override
     public Set<Measure> measures() {
-        return EnumSet.of(Measure.PUSH_ONE, Measure.PUSH_BATCH);
+        return EnumSet.of(Measure.PUSH_ONE, Measure.PUSH_ONE_P99, Measure.PUSH_BATCH);
     }
 
     @Override
@@ -48,8 +48,10 @@ public final class JobRunrPushScenario implements Scenario {
             StorageProvider storage = JobRunrSetup.freshStorage(database, pool, json);
             try {
                 JobScheduler scheduler = new JobScheduler(storage);
-                result.put(Measure.PUSH_ONE, ParallelPush.run(workload.pushTasks(), workload.threads(), 1,
-                        (from, to) -> JobRunrSetup.enqueue(scheduler, from)));
+                ParallelPush.Timed single = ParallelPush.timed(workload.pushTasks(), workload.threads(), 1,
+                        (from, to) -> JobRunrSetup.enqueue(scheduler, from));
+                result.put(Measure.PUSH_ONE, single.rate());
+                result.put(Measure.PUSH_ONE_P99, single.p99Millis());
             }
             finally {
                 storage.close();

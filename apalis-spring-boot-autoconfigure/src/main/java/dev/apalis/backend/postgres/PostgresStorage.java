@@ -12,6 +12,7 @@ import javax.sql.DataSource;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.util.ClassUtils;
 
 import dev.apalis.backend.Backend;
@@ -30,9 +31,12 @@ import dev.apalis.task.TaskId;
  * <p>
  * What it guarantees, on top of the {@link Backend} contract:
  * <ul>
- * <li><b>Transactional pushes.</b> Pushes go through Spring's {@code JdbcTemplate}: inside a Spring
- * transaction on the same {@link DataSource} they commit or roll back with it (the outbox pattern),
- * and workers are only woken once they commit.</li>
+ * <li><b>Transactional pushes.</b> Inside a transaction on the same {@link DataSource}, begun by any
+ * Spring transaction manager (JDBC or JPA), pushes run on the transaction's connection and commit or
+ * roll back with it (the outbox pattern); workers are only woken once they commit. The storage never
+ * commits or rolls back what it did not begin; a push in a read-only transaction is refused. Outside
+ * one, each push and each {@code pushAll} commits on its own, and concurrent single pushes are stored
+ * together by a group insert ({@link Builder#groupInsert(boolean)}).</li>
  * <li><b>One-statement claims</b> with {@code FOR UPDATE SKIP LOCKED}, in the order priority, run time,
  * id, served by a partial index that matches that order; outcomes are written a batch per statement,
  * each guarded by status and owner.</li>
@@ -53,10 +57,11 @@ import dev.apalis.task.TaskId;
  * </ul>
  * The schema (default {@value #DEFAULT_SCHEMA}) is created or upgraded by {@link Builder#build()}
  * unless {@link Builder#initializeSchema(boolean) initializeSchema(false)}; the DDL is on the class
- * path as {@code dev/apalis/backend/postgres/schema-v1.sql} and {@code schema-v2.sql} for Flyway or
- * Liquibase. The storage owns three daemon threads at most (listener, maintenance, promotion) and one
- * connection for listening;
- * {@link #close()} releases them and leaves the stored tasks alone. Thread-safe.
+ * path as {@code dev/apalis/backend/postgres/schema-v1.sql}, {@code schema-v2.sql} and so on for
+ * Flyway or Liquibase. The storage owns daemon threads (listener, notifier, maintenance, promotion, and
+ * the group insert's inserters once a single push is made outside a transaction) and one connection for
+ * listening; {@link #close()} stores what the group insert holds, releases them and leaves the stored
+ * tasks alone. Thread-safe.
  */
 public final class PostgresStorage implements Backend, SchedulingBackend {
 
@@ -112,7 +117,7 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
         }
         boolean notify = builder.notifications;
         this.notifier = notify ? new PushNotifier(db) : null;
-        this.pusher = new TaskPusher(db, notifier);
+        this.pusher = new TaskPusher(db, notifier, builder.groupInsert);
         this.claimer = new TaskClaimer(db);
         this.writer = new CompletionWriter(db, notify);
         this.workers = new WorkerRegistry(db);
@@ -122,7 +127,8 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
                     + "cannot LISTEN, so workers find new tasks by polling only");
         }
         DataSource listenSource = (builder.listenDataSource != null) ? builder.listenDataSource : builder.dataSource;
-        this.listener = (notify && PGJDBC_PRESENT) ? new NotificationListener(listenSource, names) : null;
+        this.listener = (notify && builder.listen && PGJDBC_PRESENT) ? new NotificationListener(listenSource, names)
+                : null;
         this.schedules = new PostgresScheduleStore(db, notifier, this::subscribe);
         this.maintenance = new Maintenance(new OrphanRescuer(db, builder.orphanThreshold, notify),
                 new RetentionPruner(db, builder.doneRetention, builder.killedRetention), new ScheduledPromoter(db, notify),
@@ -308,6 +314,7 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
     @Override
     public void close() {
         try {
+            pusher.close();
             if (notifier != null) {
                 notifier.close();
             }
@@ -364,7 +371,11 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
 
         private DataSource listenDataSource;
 
+        private boolean listen = true;
+
         private boolean maintenance = true;
+
+        private boolean groupInsert = true;
 
         private Duration orphanThreshold = DEFAULT_ORPHAN_THRESHOLD;
 
@@ -407,6 +418,53 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
          */
         public Builder listenDataSource(DataSource dataSource) {
             this.listenDataSource = Objects.requireNonNull(dataSource, "dataSource");
+            return this;
+        }
+
+        /**
+         * Listens on a connection of its own opened with this JDBC URL (by {@code DriverManager}, one
+         * connection at a time, opened again after a failure): the short form of
+         * {@link #listenDataSource(DataSource)} for a direct, session connection to PostgreSQL beside a
+         * pooler in transaction mode.
+         * @param jdbcUrl a {@code jdbc:postgresql:} URL that reaches PostgreSQL directly (not through a
+         * pooler in transaction mode)
+         * @param username the user, or {@code null} to take it from the URL
+         * @param password the password, or {@code null}
+         * @throws IllegalArgumentException if the URL is not a PostgreSQL JDBC URL
+         */
+        public Builder listenJdbcUrl(String jdbcUrl, String username, String password) {
+            Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            if (!jdbcUrl.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("The listening JDBC URL must start with jdbc:postgresql:, was '"
+                        + jdbcUrl + "'; give the URL of a direct connection to PostgreSQL");
+            }
+            DriverManagerDataSource source = new DriverManagerDataSource(jdbcUrl);
+            source.setUsername(username);
+            source.setPassword(password);
+            this.listenDataSource = source;
+            return this;
+        }
+
+        /**
+         * Whether this storage holds a listening connection ({@code LISTEN}) for its workers' wake-ups.
+         * When {@code false}, its workers find tasks by polling at their poll interval, while its pushes
+         * still send notifications (so nodes that listen still wake at once): the setting for a node
+         * that reaches PostgreSQL only through a pooler in transaction mode. Default true;
+         * {@link #notifications(boolean) notifications(false)} turns off both sides.
+         */
+        public Builder listen(boolean enabled) {
+            this.listen = enabled;
+            return this;
+        }
+
+        /**
+         * Whether single pushes made outside a transaction are stored together with the concurrent ones
+         * (a group insert: one multi-row insert and one commit for all, each caller still getting its own
+         * id or error once its row is committed). Pushes inside a transaction are never grouped. Turn it
+         * off to store each on the caller's thread, one insert and commit per push. Default true.
+         */
+        public Builder groupInsert(boolean enabled) {
+            this.groupInsert = enabled;
             return this;
         }
 

@@ -19,8 +19,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * transactions that notify (each takes one lock as it commits), so a NOTIFY inside every push would
  * make concurrent pushers wait for each other; this way pushes commit without one.
  * <p>
- * A push inside a Spring-managed transaction on the storage's data source is announced after that
- * transaction commits, and not at all if it rolls back; any other push, after its statement. A lost
+ * A push that joined the caller's transaction is announced after that transaction commits, whatever
+ * transaction manager runs it (JDBC, JPA, ...), and not at all if it rolls back; any other push, once
+ * its own transaction committed. A lost
  * wake-up (the database was unreachable) costs a worker at most its poll interval.
  */
 final class PushNotifier implements AutoCloseable {
@@ -50,10 +51,11 @@ final class PushNotifier implements AutoCloseable {
     /**
      * Announces a push to these queues once it is committed.
      * @param queues the queues pushed to
+     * @param inCallerTransaction whether the push joined the caller's transaction (then it is announced
+     * after that commits), or is committed already
      */
-    void pushed(Collection<String> queues) {
-        if (TransactionSynchronizationManager.isSynchronizationActive()
-                && TransactionSynchronizationManager.hasResource(db.dataSource())) {
+    void pushed(Collection<String> queues, boolean inCallerTransaction) {
+        if (inCallerTransaction && TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCommit() {

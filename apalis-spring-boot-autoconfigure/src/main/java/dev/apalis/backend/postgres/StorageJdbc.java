@@ -1,17 +1,30 @@
 package dev.apalis.backend.postgres;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import java.util.function.Function;
+
 import javax.sql.DataSource;
 
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.jdbc.UncategorizedSQLException;
+import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.ResultSetExtractor;
+import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * What the parts of a storage share to reach the database: a {@link JdbcTemplate} (which joins a
- * Spring transaction of the caller on the same data source), templates for transactions that join the
- * caller's or are the storage's own (maintenance, schema), and the validated names.
+ * Spring transaction of the caller on the same data source), a template for transactions that are the
+ * storage's own (pushes outside a transaction, maintenance, schema), the test of whether the caller
+ * holds a transaction to join, and the validated names.
  */
 final class StorageJdbc {
 
@@ -25,8 +38,6 @@ final class StorageJdbc {
 
     private final TransactionTemplate ownTransaction;
 
-    private final TransactionTemplate sharedTransaction;
-
     private final SchemaNames names;
 
     StorageJdbc(DataSource dataSource, SchemaNames names) {
@@ -37,7 +48,6 @@ final class StorageJdbc {
         TransactionTemplate own = new TransactionTemplate(transactionManager);
         own.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.ownTransaction = own;
-        this.sharedTransaction = new TransactionTemplate(transactionManager);
     }
 
     DataSource dataSource() {
@@ -54,11 +64,82 @@ final class StorageJdbc {
     }
 
     /**
-     * Runs work in the caller's Spring transaction on this data source if there is one, else in a new
-     * one: for work of several statements that must be all or nothing.
+     * Whether the calling thread holds a transaction on this data source that work must join: a
+     * connection bound to the thread for this data source (by whatever transaction manager: JDBC, JPA,
+     * JTA with a bound connection, ...) and not in auto-commit mode. The {@link #jdbc() JdbcTemplate}
+     * then runs on that connection, and what it does commits or rolls back with the caller. The
+     * connection's state is the truth here, not a transaction manager's bookkeeping: a private
+     * {@code DataSourceTransactionManager} does not see a JPA transaction as existing.
+     * @return {@code true} to join the caller's transaction; {@code false} when the work needs a
+     * transaction of its own (no transaction, or one on another data source only)
+     * @throws IllegalStateException if the caller's transaction on this data source is read-only
      */
-    TransactionTemplate sharedTransaction() {
-        return sharedTransaction;
+    boolean inCallerTransaction() {
+        if (!(TransactionSynchronizationManager.getResource(dataSource) instanceof ConnectionHolder)) {
+            return false;
+        }
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            if (connection.getAutoCommit()) {
+                return false;
+            }
+            if (connection.isReadOnly() || TransactionSynchronizationManager.isCurrentTransactionReadOnly()) {
+                throw new IllegalStateException("Cannot push tasks inside a read-only transaction: PostgreSQL refuses "
+                        + "to write in it. Push from a read-write transaction (for example @Transactional without "
+                        + "readOnly = true), or outside any transaction, where each push commits on its own.");
+            }
+            return true;
+        }
+        catch (SQLException ex) {
+            throw new CannotGetJdbcConnectionException("Could not read the state of the transaction's connection", ex);
+        }
+        finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    /**
+     * Runs the work of one statement on a connection of its own, committed at once: in auto-commit
+     * mode, or followed by a commit where the pool hands out connections that are not. For work that
+     * must not join the caller's transaction and needs no second statement to be all or nothing; it
+     * costs one round trip less than {@link #ownTransaction()}.
+     * @param work what to run, given operations on that one connection
+     * @return what the work returned
+     */
+    <T> T ownStatement(Function<JdbcOperations, T> work) {
+        Connection connection;
+        try {
+            connection = dataSource.getConnection();
+        }
+        catch (SQLException ex) {
+            throw new CannotGetJdbcConnectionException("Failed to obtain JDBC Connection", ex);
+        }
+        boolean autoCommit = true;
+        try {
+            autoCommit = connection.getAutoCommit();
+            T result = work.apply(new JdbcTemplate(new SingleConnectionDataSource(connection, true)));
+            if (!autoCommit) {
+                connection.commit();
+            }
+            return result;
+        }
+        catch (SQLException ex) {
+            throw new UncategorizedSQLException("commit", null, ex);
+        }
+        catch (RuntimeException | Error ex) {
+            if (!autoCommit) {
+                try {
+                    connection.rollback();
+                }
+                catch (SQLException | RuntimeException rollback) {
+                    ex.addSuppressed(rollback);
+                }
+            }
+            throw ex;
+        }
+        finally {
+            DataSourceUtils.releaseConnection(connection, null);
+        }
     }
 
     SchemaNames names() {

@@ -3,14 +3,17 @@ package dev.apalis.backend.postgres;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.JdbcOperations;
 
 import dev.apalis.task.NewTask;
 import dev.apalis.task.TaskId;
@@ -21,8 +24,14 @@ import dev.apalis.task.TaskOptions;
  * the {@link PushNotifier} once committed. Tasks with a unique key that an unfinished task of the same queue already holds
  * are skipped by {@code ON CONFLICT ... DO NOTHING}; a second statement, run only then, finds the
  * holders' ids (in a new snapshot, so it sees holders that committed while the insert waited for
- * them). Everything runs through the {@code JdbcTemplate}, so it joins the caller's transaction on the
- * same data source, and workers are only woken if that commits. A push is all or nothing.
+ * them). A push is all or nothing.
+ * <p>
+ * Where it runs: when the caller holds a transaction on the storage's data source, whatever
+ * transaction manager began it ({@link StorageJdbc#inCallerTransaction()}), everything runs in it
+ * through the {@code JdbcTemplate}, commits or rolls back with it, and workers are only woken if it
+ * commits; nothing here commits or rolls back what the caller began. Otherwise the push gets a short
+ * transaction of its own; single pushes are then handed to the {@link GroupInserter}, which stores
+ * concurrent ones together.
  */
 final class TaskPusher {
 
@@ -69,53 +78,84 @@ final class TaskPusher {
 
     private final PushNotifier notifier;
 
+    private final GroupInserter inserter;
+
     /**
      * @param db the storage's database access
      * @param notifier announces pushes, or {@code null} when notifications are off
+     * @param groupInsert whether single pushes outside a transaction are stored together
      */
-    TaskPusher(StorageJdbc db, PushNotifier notifier) {
+    TaskPusher(StorageJdbc db, PushNotifier notifier, boolean groupInsert) {
         this.db = db;
         this.insertSql = db.names().expand(INSERT + SELECT_INSERTED);
         this.findUniqueSql = db.names().expand(FIND_UNIQUE);
         this.notifier = notifier;
+        this.inserter = groupInsert ? new GroupInserter(this::pushInOwnTransaction, db.names().schema()) : null;
     }
 
     List<TaskId> pushAll(List<NewTask> tasks) {
         if (tasks.isEmpty()) {
             return List.of();
         }
-        boolean unique = false;
         for (NewTask task : tasks) {
             PushInput.validate(task);
-            unique = unique || task.options().uniqueKey() != null;
         }
-        if (!unique) {
-            return announced(tasks, push(tasks)); // one statement: all or nothing by itself
+        if (db.inCallerTransaction()) {
+            List<TaskId> ids = push(tasks, db.jdbc());
+            announce(tasks, true);
+            return ids;
         }
-        // unique keys may take more statements: all or nothing in the caller's transaction or a new one
-        return db.sharedTransaction().execute(status -> announced(tasks, push(tasks)));
+        if (inserter != null && tasks.size() == 1) {
+            TaskId id = inserter.push(tasks.get(0));
+            if (id != null) {
+                return List.of(id);
+            }
+        }
+        return pushInOwnTransaction(tasks);
     }
 
-    private List<TaskId> announced(List<NewTask> tasks, List<TaskId> ids) {
+    /**
+     * Stores tasks in a transaction of the storage's own (never the caller's), then announces them:
+     * without unique keys the insert is one statement, committed by itself; with unique keys it may
+     * take more, run in one transaction.
+     */
+    private List<TaskId> pushInOwnTransaction(List<NewTask> tasks) {
+        boolean unique = false;
+        for (NewTask task : tasks) {
+            unique = unique || task.options().uniqueKey() != null;
+        }
+        List<TaskId> ids = unique ? db.ownTransaction().execute(status -> push(tasks, db.jdbc()))
+                : db.ownStatement(jdbc -> push(tasks, jdbc));
+        announce(tasks, false);
+        return ids;
+    }
+
+    private void announce(List<NewTask> tasks, boolean inCallerTransaction) {
         if (notifier != null) {
             Set<String> queues = new HashSet<>();
             for (NewTask task : tasks) {
                 queues.add(task.queue());
             }
-            notifier.pushed(queues);
+            notifier.pushed(queues, inCallerTransaction);
         }
-        return ids;
     }
 
-    private List<TaskId> push(List<NewTask> tasks) {
+    /** Stores the single pushes handed over so far; later ones run on the caller's thread. */
+    void close() {
+        if (inserter != null) {
+            inserter.close();
+        }
+    }
+
+    private List<TaskId> push(List<NewTask> tasks, JdbcOperations jdbc) {
         int count = tasks.size();
         TaskId[] ids = new TaskId[count];
         for (int i = 0; i < count; i++) {
             ids[i] = TaskId.next();
         }
-        List<Integer> waiting = indexes(count);
+        List<Integer> waiting = inLockOrder(tasks);
         for (int round = 1; ; round++) {
-            Set<UUID> inserted = insert(tasks, ids, waiting);
+            Set<UUID> inserted = insert(jdbc, tasks, ids, waiting);
             List<Integer> skipped = new ArrayList<>();
             for (int i : waiting) {
                 if (!inserted.contains(ids[i].value())) {
@@ -125,7 +165,7 @@ final class TaskPusher {
             if (skipped.isEmpty()) {
                 break;
             }
-            waiting = findHolders(tasks, ids, skipped);
+            waiting = findHolders(jdbc, tasks, ids, skipped);
             if (waiting.isEmpty()) {
                 break;
             }
@@ -142,7 +182,7 @@ final class TaskPusher {
     }
 
     /** Inserts the tasks at the given indexes; returns the ids actually inserted. */
-    private Set<UUID> insert(List<NewTask> tasks, TaskId[] ids, List<Integer> indexes) {
+    private Set<UUID> insert(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes) {
         int n = indexes.size();
         UUID[] idValues = new UUID[n];
         String[] queues = new String[n];
@@ -169,7 +209,7 @@ final class TaskPusher {
         }
         Set<UUID> inserted = new HashSet<>(n * 2);
         try {
-            db.jdbc().query(connection -> {
+            jdbc.query(connection -> {
                 PreparedStatement ps = connection.prepareStatement(insertSql);
                 ps.setArray(1, SqlArrays.uuids(connection, idValues));
                 ps.setArray(2, SqlArrays.texts(connection, queues));
@@ -195,7 +235,7 @@ final class TaskPusher {
      * Sets the ids of skipped tasks to those of the unfinished tasks holding their unique keys.
      * @return the indexes whose key no unfinished task holds any more (to insert again)
      */
-    private List<Integer> findHolders(List<NewTask> tasks, TaskId[] ids, List<Integer> skipped) {
+    private List<Integer> findHolders(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> skipped) {
         String[] queues = new String[skipped.size()];
         String[] keys = new String[skipped.size()];
         for (int k = 0; k < skipped.size(); k++) {
@@ -204,7 +244,7 @@ final class TaskPusher {
             keys[k] = task.options().uniqueKey();
         }
         Map<String, TaskId> holders = new HashMap<>();
-        db.jdbc().query(connection -> {
+        jdbc.query(connection -> {
             PreparedStatement ps = connection.prepareStatement(findUniqueSql);
             ps.setArray(1, SqlArrays.texts(connection, queues));
             ps.setArray(2, SqlArrays.texts(connection, keys));
@@ -242,10 +282,22 @@ final class TaskPusher {
         return queue + '\0' + key;
     }
 
-    private static List<Integer> indexes(int count) {
-        List<Integer> all = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
+    /**
+     * The indexes of the tasks, those with unique keys last and sorted by queue and key: every push
+     * takes the unique index's locks in that one order, so that two pushes of the same keys (two
+     * group inserts, two nodes) wait for each other instead of deadlocking.
+     */
+    private static List<Integer> inLockOrder(List<NewTask> tasks) {
+        List<Integer> all = new ArrayList<>(tasks.size());
+        boolean unique = false;
+        for (int i = 0; i < tasks.size(); i++) {
             all.add(i);
+            unique = unique || tasks.get(i).options().uniqueKey() != null;
+        }
+        if (unique) {
+            all.sort(Comparator.comparing((Integer i) -> tasks.get(i).options().uniqueKey() != null)
+                .thenComparing((i) -> tasks.get(i).queue())
+                .thenComparing((i) -> Objects.toString(tasks.get(i).options().uniqueKey(), "")));
         }
         return all;
     }

@@ -158,7 +158,7 @@ final class PostgresScheduleStore implements ScheduleStore {
 
     @Override
     public ScheduleState save(Schedule schedule) {
-        return db.sharedTransaction().execute(status -> {
+        return db.inTransaction(status -> {
             ScheduleState state = upsert(schedule, null);
             changed(schedule.name());
             return state;
@@ -170,7 +170,7 @@ final class PostgresScheduleStore implements ScheduleStore {
         if (owner == null || owner.isBlank()) {
             throw new IllegalArgumentException("The owner of declared schedules must not be blank");
         }
-        return db.sharedTransaction().execute(status -> {
+        return db.inTransaction(status -> {
             List<String> names = new ArrayList<>();
             List<Schedule> byName = new ArrayList<>(schedules);
             byName.sort(java.util.Comparator.comparing(Schedule::name)); // one lock order for every node
@@ -235,7 +235,7 @@ final class PostgresScheduleStore implements ScheduleStore {
 
     @Override
     public boolean pause(String name) {
-        return db.sharedTransaction().execute(status -> {
+        return db.inTransaction(status -> {
             boolean found = db.jdbc().update(sql(PAUSE), name) > 0;
             if (found) {
                 changed(name);
@@ -246,7 +246,7 @@ final class PostgresScheduleStore implements ScheduleStore {
 
     @Override
     public boolean resume(String name) {
-        return db.sharedTransaction().execute(status -> {
+        return db.inTransaction(status -> {
             Optional<Locked> found = lock(name);
             if (found.isEmpty()) {
                 return false;
@@ -264,7 +264,7 @@ final class PostgresScheduleStore implements ScheduleStore {
 
     @Override
     public Optional<TaskId> trigger(String name) {
-        return db.sharedTransaction().execute(status -> {
+        return db.inTransaction(status -> {
             Optional<Locked> found = lock(name);
             if (found.isEmpty()) {
                 return Optional.<TaskId>empty();
@@ -274,7 +274,7 @@ final class PostgresScheduleStore implements ScheduleStore {
             insertTasks(schedule, List.of(id), List.of(found.get().now()), "{\"apalis.triggered\": \"true\"}");
             db.jdbc().update(sql(TRIGGERED), id.value(), name);
             if (pushNotifier != null) {
-                pushNotifier.pushed(List.of(schedule.queue()));
+                pushNotifier.pushed(List.of(schedule.queue()), true);
             }
             return Optional.of(id);
         });
@@ -282,7 +282,7 @@ final class PostgresScheduleStore implements ScheduleStore {
 
     @Override
     public boolean delete(String name) {
-        return db.sharedTransaction().execute(status -> {
+        return db.inTransaction(status -> {
             boolean found = db.jdbc().update(sql(DELETE), name) > 0;
             if (found) {
                 changed(name);
@@ -304,7 +304,7 @@ final class PostgresScheduleStore implements ScheduleStore {
                 fire(entry, events, queues);
             }
             if (!queues.isEmpty() && pushNotifier != null) {
-                pushNotifier.pushed(queues);
+                pushNotifier.pushed(queues, true);
             }
             return events;
         });

@@ -18,6 +18,7 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionCallback;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -61,6 +62,16 @@ final class StorageJdbc {
     /** Runs work in a new transaction of the storage's own, never in the caller's. */
     TransactionTemplate ownTransaction() {
         return ownTransaction;
+    }
+
+    /**
+     * Runs work of several statements all or nothing: in the caller's transaction on this data source
+     * when there is one ({@link #inCallerTransaction()}), else in a transaction of the storage's own.
+     * @param work what to run
+     * @return what the work returned
+     */
+    <T> T inTransaction(TransactionCallback<T> work) {
+        return inCallerTransaction() ? work.doInTransaction(null) : ownTransaction.execute(work);
     }
 
     /**

@@ -15,6 +15,7 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.util.ClassUtils;
 
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.memory.MemoryStorage;
@@ -34,6 +35,9 @@ import dev.apalis.worker.TaskInterceptor;
 @AutoConfiguration(before = ApalisAutoConfiguration.class,
         afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 public final class TaskTesterAutoConfiguration {
+
+    private static final boolean JDBC_PRESENT = ClassUtils.isPresent("org.springframework.jdbc.core.JdbcTemplate",
+            TaskTesterAutoConfiguration.class.getClassLoader());
 
     @Bean
     @ConditionalOnMissingBean
@@ -60,7 +64,7 @@ public final class TaskTesterAutoConfiguration {
         if (clock.isClockOf(backend)) {
             return new BackendTime.OfClock(clock);
         }
-        if (backend instanceof PostgresStorage postgres && dataSource != null) {
+        if (JDBC_PRESENT && dataSource != null && backend instanceof PostgresStorage postgres) {
             return new BackendTime.OfPostgres(dataSource, postgres.schema());
         }
         return new BackendTime.Fixed(backend.getClass().getSimpleName());

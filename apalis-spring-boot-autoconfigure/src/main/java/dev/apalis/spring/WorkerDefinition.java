@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.StringJoiner;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.util.ClassUtils;
 
 import dev.apalis.worker.RetryPolicy;
@@ -35,8 +37,8 @@ import dev.apalis.worker.RetryPolicy;
  * @param beanName the name of the bean that declares the handler
  * @param method the handler method, as declared on the bean's class
  */
-public record WorkerDefinition(String name, String queue, boolean enabled, int concurrency, Integer prefetch,
-        Duration pollInterval, Duration timeout, RetryPolicy retryPolicy, int rateLimitPermits,
+public record WorkerDefinition(String name, String queue, boolean enabled, int concurrency, @Nullable Integer prefetch,
+        Duration pollInterval, @Nullable Duration timeout, RetryPolicy retryPolicy, int rateLimitPermits,
         Duration rateLimitPeriod, Duration heartbeatInterval, Duration shutdownTimeout, Type payloadType,
         String beanName, Method method) {
 

@@ -2,6 +2,8 @@ package dev.apalis.spring;
 
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A snapshot of one worker of the application: its settings, its state, and what it did since the
  * application started (attempts counted from its events, once their outcome was stored).
@@ -19,5 +21,5 @@ import java.time.Instant;
  * @param lastError that error, briefly, or {@code null}
  */
 public record WorkerStatus(String name, String queue, WorkerState state, int concurrency, int inFlight,
-        long processed, long succeeded, long failed, long killed, Instant lastErrorAt, String lastError) {
+        long processed, long succeeded, long failed, long killed, @Nullable Instant lastErrorAt, @Nullable String lastError) {
 }

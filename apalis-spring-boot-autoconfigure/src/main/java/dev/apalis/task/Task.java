@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A snapshot of a stored task, as a backend holds it.
  *
@@ -22,8 +24,8 @@ import java.util.Objects;
  * @param finishedAt when it reached {@link TaskStatus#DONE} or {@link TaskStatus#KILLED}, or {@code null}
  */
 public record Task(TaskId id, String queue, String payload, TaskStatus status, int attempts, int maxAttempts,
-        int priority, Instant runAt, String lastError, String uniqueKey, Map<String, String> metadata,
-        Instant createdAt, Instant finishedAt) {
+        int priority, Instant runAt, @Nullable String lastError, @Nullable String uniqueKey,
+        Map<String, String> metadata, Instant createdAt, @Nullable Instant finishedAt) {
 
     public Task {
         Objects.requireNonNull(id, "id");

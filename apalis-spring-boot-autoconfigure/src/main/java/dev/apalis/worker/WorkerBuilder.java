@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.apalis.backend.Backend;
 import dev.apalis.task.JsonPayloadCodec;
 import dev.apalis.task.PayloadCodec;
@@ -138,7 +140,7 @@ public final class WorkerBuilder {
      * @param timeout a positive duration, or {@code null} for none
      * @return this builder
      */
-    public WorkerBuilder timeout(Duration timeout) {
+    public WorkerBuilder timeout(@Nullable Duration timeout) {
         this.timeout = (timeout != null) ? requirePositive(timeout, "timeout") : null;
         return this;
     }

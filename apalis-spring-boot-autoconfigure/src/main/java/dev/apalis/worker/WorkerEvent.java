@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.apalis.task.TaskId;
 
 /**
@@ -78,7 +80,7 @@ public sealed interface WorkerEvent {
      * {@link TaskKilled}, which follows)
      */
     record TaskFailed(String worker, Instant at, TaskId taskId, String queue, int attempt, Duration duration,
-            Throwable error, Instant retryAt) implements TaskEvent {
+            Throwable error, @Nullable Instant retryAt) implements TaskEvent {
 
         /** Whether another attempt will run. */
         public boolean willRetry() {

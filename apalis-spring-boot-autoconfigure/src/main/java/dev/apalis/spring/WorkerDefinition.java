@@ -25,9 +25,9 @@ import dev.apalis.worker.RetryPolicy;
  * @param queue the queue it consumes
  * @param enabled whether it starts with the application
  * @param concurrency how many tasks run at once
- * @param prefetch how many tasks are claimed ahead of free slots, or {@code null} for the adaptive prefetch
+ * @param prefetch how many tasks are claimed ahead of free slots; absent for the adaptive prefetch
  * @param pollInterval how often an idle worker looks for due tasks without a notification
- * @param timeout how long one attempt may run, or {@code null} for no limit
+ * @param timeout how long one attempt may run; absent for no limit
  * @param retryPolicy attempts and backoff
  * @param rateLimitPermits task starts allowed per {@code rateLimitPeriod}, or {@code 0} for no limit
  * @param rateLimitPeriod the window of the rate limit

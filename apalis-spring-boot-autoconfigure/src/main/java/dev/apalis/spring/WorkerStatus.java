@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  * @param succeeded attempts that succeeded
  * @param failed attempts that failed (retried or not)
  * @param killed tasks given up (out of attempts, aborted, unreadable)
- * @param lastErrorAt when it last met an error outside a handler, or {@code null}
- * @param lastError that error, briefly, or {@code null}
+ * @param lastErrorAt when it last met an error outside a handler, if it did
+ * @param lastError that error, briefly, if any
  */
 public record WorkerStatus(String name, String queue, WorkerState state, int concurrency, int inFlight,
         long processed, long succeeded, long failed, long killed, @Nullable Instant lastErrorAt, @Nullable String lastError) {

@@ -14,12 +14,12 @@ import org.jspecify.annotations.Nullable;
  * TaskOptions.defaults().delay(Duration.ofMinutes(5)).priority(-1).uniqueKey("welcome:" + userId)
  * }</pre>
  *
- * @param runAt when the task may run first, or {@code null} for now
- * @param delay how long after the push it may run first, or {@code null}; ignored when {@code runAt} is set
+ * @param runAt when the task may run first; absent for now
+ * @param delay how long after the push it may run first, if set; ignored when {@code runAt} is set
  * @param priority lower runs first; default {@code 0}
  * @param maxAttempts attempts it may take, or {@code 0} to follow the worker's retry policy
  * @param uniqueKey while a task with this key in the same queue is not finished, pushing another
- * returns the existing task's id instead; {@code null} for none
+ * returns the existing task's id instead; absent for none
  * @param metadata string metadata stored with the task
  */
 public record TaskOptions(@Nullable Instant runAt, @Nullable Duration delay, int priority, int maxAttempts,

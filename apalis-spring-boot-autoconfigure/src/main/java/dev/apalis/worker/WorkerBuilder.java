@@ -137,7 +137,7 @@ public final class WorkerBuilder {
      * How long one attempt may run; past it the handler's thread is interrupted and the attempt fails
      * (and is retried while attempts are left). Its slot is freed at once, even if the handler ignores
      * the interrupt.
-     * @param timeout a positive duration, or {@code null} for none
+     * @param timeout a positive duration; absent for none
      * @return this builder
      */
     public WorkerBuilder timeout(@Nullable Duration timeout) {

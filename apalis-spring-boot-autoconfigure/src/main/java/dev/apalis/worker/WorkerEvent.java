@@ -76,7 +76,7 @@ public sealed interface WorkerEvent {
 
     /**
      * An attempt failed.
-     * @param retryAt when the next attempt may run, or {@code null} when none will (see
+     * @param retryAt when the next attempt may run; absent when none will (see
      * {@link TaskKilled}, which follows)
      */
     record TaskFailed(String worker, Instant at, TaskId taskId, String queue, int attempt, Duration duration,

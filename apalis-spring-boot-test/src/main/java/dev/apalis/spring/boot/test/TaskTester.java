@@ -53,6 +53,8 @@ public final class TaskTester {
     /** How many attempts one call runs at most, so that a task retried without delay cannot loop forever. */
     static final int MAX_ATTEMPTS_PER_CALL = 10_000;
 
+    private static final Duration MIN_TIME_STEP = Duration.ofMillis(1);
+
     private static final int MAX_ERROR_LENGTH = 4000;
 
     private final Backend backend;
@@ -161,9 +163,14 @@ public final class TaskTester {
     public List<TaskRun> runAll(String queue) {
         List<TaskRun> runs = new ArrayList<>(runPending(queue));
         Optional<Instant> next = this.backend.nextRunAt(queue);
-        while (next.isPresent() && runs.size() < MAX_ATTEMPTS_PER_CALL) {
+        for (int moves = 1; next.isPresent(); moves++) {
+            if (runs.size() >= MAX_ATTEMPTS_PER_CALL || moves > MAX_ATTEMPTS_PER_CALL) {
+                throw new IllegalStateException("Queue '" + queue + "' still has waiting tasks after " + runs.size()
+                        + " attempts and " + moves + " moves of time; does a handler keep pushing to its own queue?");
+            }
+            // At least a millisecond, so that a backend clock a little behind this JVM's cannot stall the loop.
             Duration wait = Duration.between(this.time.now(), next.get());
-            advance(wait.isNegative() ? Duration.ZERO : wait);
+            advance((wait.compareTo(MIN_TIME_STEP) < 0) ? MIN_TIME_STEP : wait);
             runs.addAll(runPending(queue));
             next = this.backend.nextRunAt(queue);
         }

@@ -3,6 +3,7 @@ package dev.apalis.spring.boot.test;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,7 +94,7 @@ abstract class TaskTesterContractTests {
     void runsDueTasksInTheTestThreadAndRetriesWhenTheTestMovesTime() {
         TaskId id = this.client.push("greetings", new Greeting("Grace", 2));
         Thread testThread = Thread.currentThread();
-        List<Thread> handlerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> handlerThreads = new CopyOnWriteArrayList<>();
         ApplicationListener<?> listener = ApplicationListener.forPayload((WorkerEvent event) -> {
             if (event instanceof WorkerEvent.TaskStarted) {
                 handlerThreads.add(Thread.currentThread());

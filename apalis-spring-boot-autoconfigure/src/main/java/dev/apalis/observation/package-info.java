@@ -5,4 +5,7 @@
  * trace when the task runs. Metrics then come from the registry's meter handler and spans from its
  * tracing handler.
  */
+@NullMarked
 package dev.apalis.observation;
+
+import org.jspecify.annotations.NullMarked;

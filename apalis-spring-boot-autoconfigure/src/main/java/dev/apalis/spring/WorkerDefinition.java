@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.StringJoiner;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.util.ClassUtils;
 
 import dev.apalis.worker.RetryPolicy;
@@ -23,9 +25,9 @@ import dev.apalis.worker.RetryPolicy;
  * @param queue the queue it consumes
  * @param enabled whether it starts with the application
  * @param concurrency how many tasks run at once
- * @param prefetch how many tasks are claimed ahead of free slots, or {@code null} for the adaptive prefetch
+ * @param prefetch how many tasks are claimed ahead of free slots; absent for the adaptive prefetch
  * @param pollInterval how often an idle worker looks for due tasks without a notification
- * @param timeout how long one attempt may run, or {@code null} for no limit
+ * @param timeout how long one attempt may run; absent for no limit
  * @param retryPolicy attempts and backoff
  * @param rateLimitPermits task starts allowed per {@code rateLimitPeriod}, or {@code 0} for no limit
  * @param rateLimitPeriod the window of the rate limit
@@ -35,8 +37,8 @@ import dev.apalis.worker.RetryPolicy;
  * @param beanName the name of the bean that declares the handler
  * @param method the handler method, as declared on the bean's class
  */
-public record WorkerDefinition(String name, String queue, boolean enabled, int concurrency, Integer prefetch,
-        Duration pollInterval, Duration timeout, RetryPolicy retryPolicy, int rateLimitPermits,
+public record WorkerDefinition(String name, String queue, boolean enabled, int concurrency, @Nullable Integer prefetch,
+        Duration pollInterval, @Nullable Duration timeout, RetryPolicy retryPolicy, int rateLimitPermits,
         Duration rateLimitPeriod, Duration heartbeatInterval, Duration shutdownTimeout, Type payloadType,
         String beanName, Method method) {
 

@@ -2,6 +2,8 @@ package dev.apalis.spring;
 
 import java.time.Instant;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A snapshot of one worker of the application: its settings, its state, and what it did since the
  * application started (attempts counted from its events, once their outcome was stored).
@@ -15,9 +17,9 @@ import java.time.Instant;
  * @param succeeded attempts that succeeded
  * @param failed attempts that failed (retried or not)
  * @param killed tasks given up (out of attempts, aborted, unreadable)
- * @param lastErrorAt when it last met an error outside a handler, or {@code null}
- * @param lastError that error, briefly, or {@code null}
+ * @param lastErrorAt when it last met an error outside a handler, if it did
+ * @param lastError that error, briefly, if any
  */
 public record WorkerStatus(String name, String queue, WorkerState state, int concurrency, int inFlight,
-        long processed, long succeeded, long failed, long killed, Instant lastErrorAt, String lastError) {
+        long processed, long succeeded, long failed, long killed, @Nullable Instant lastErrorAt, @Nullable String lastError) {
 }

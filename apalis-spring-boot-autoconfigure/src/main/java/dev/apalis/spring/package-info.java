@@ -6,4 +6,7 @@
  * {@link dev.apalis.spring.WorkerActivity} that follows the workers' states and counts. The Spring Boot
  * auto-configuration in {@code dev.apalis.spring.boot} provides the beans.
  */
+@NullMarked
 package dev.apalis.spring;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A snapshot of a stored task, as a backend holds it.
  *
@@ -15,15 +17,15 @@ import java.util.Objects;
  * @param maxAttempts the attempts it may take, or {@code 0} to use the worker's retry policy
  * @param priority lower runs first
  * @param runAt when it may run next
- * @param lastError the error of its last failed attempt, or {@code null}
- * @param uniqueKey the unique key it was pushed with, or {@code null}
+ * @param lastError the error of its last failed attempt, if any
+ * @param uniqueKey the unique key it was pushed with, if any
  * @param metadata string metadata carried with the task (for example trace context)
  * @param createdAt when it was pushed
- * @param finishedAt when it reached {@link TaskStatus#DONE} or {@link TaskStatus#KILLED}, or {@code null}
+ * @param finishedAt when it reached {@link TaskStatus#DONE} or {@link TaskStatus#KILLED}, if it did
  */
 public record Task(TaskId id, String queue, String payload, TaskStatus status, int attempts, int maxAttempts,
-        int priority, Instant runAt, String lastError, String uniqueKey, Map<String, String> metadata,
-        Instant createdAt, Instant finishedAt) {
+        int priority, Instant runAt, @Nullable String lastError, @Nullable String uniqueKey,
+        Map<String, String> metadata, Instant createdAt, @Nullable Instant finishedAt) {
 
     public Task {
         Objects.requireNonNull(id, "id");

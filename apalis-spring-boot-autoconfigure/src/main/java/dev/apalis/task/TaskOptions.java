@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How a task is pushed: when it may run, its priority, how many attempts it may take, an optional
  * unique key and metadata. Immutable; every {@code with}-style method returns a new instance.
@@ -12,16 +14,16 @@ import java.util.Map;
  * TaskOptions.defaults().delay(Duration.ofMinutes(5)).priority(-1).uniqueKey("welcome:" + userId)
  * }</pre>
  *
- * @param runAt when the task may run first, or {@code null} for now
- * @param delay how long after the push it may run first, or {@code null}; ignored when {@code runAt} is set
+ * @param runAt when the task may run first; absent for now
+ * @param delay how long after the push it may run first, if set; ignored when {@code runAt} is set
  * @param priority lower runs first; default {@code 0}
  * @param maxAttempts attempts it may take, or {@code 0} to follow the worker's retry policy
  * @param uniqueKey while a task with this key in the same queue is not finished, pushing another
- * returns the existing task's id instead; {@code null} for none
+ * returns the existing task's id instead; absent for none
  * @param metadata string metadata stored with the task
  */
-public record TaskOptions(Instant runAt, Duration delay, int priority, int maxAttempts, String uniqueKey,
-        Map<String, String> metadata) {
+public record TaskOptions(@Nullable Instant runAt, @Nullable Duration delay, int priority, int maxAttempts,
+        @Nullable String uniqueKey, Map<String, String> metadata) {
 
     private static final TaskOptions DEFAULTS = new TaskOptions(null, null, 0, 0, null, Map.of());
 
@@ -66,7 +68,7 @@ public record TaskOptions(Instant runAt, Duration delay, int priority, int maxAt
         return new TaskOptions(runAt, delay, priority, value, uniqueKey, metadata);
     }
 
-    public TaskOptions uniqueKey(String key) {
+    public TaskOptions uniqueKey(@Nullable String key) {
         return new TaskOptions(runAt, delay, priority, maxAttempts, key, metadata);
     }
 

@@ -10,6 +10,8 @@ import java.util.Objects;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.apalis.backend.Backend;
 import dev.apalis.task.JsonPayloadCodec;
 import dev.apalis.task.PayloadCodec;
@@ -135,10 +137,10 @@ public final class WorkerBuilder {
      * How long one attempt may run; past it the handler's thread is interrupted and the attempt fails
      * (and is retried while attempts are left). Its slot is freed at once, even if the handler ignores
      * the interrupt.
-     * @param timeout a positive duration, or {@code null} for none
+     * @param timeout a positive duration; absent for none
      * @return this builder
      */
-    public WorkerBuilder timeout(Duration timeout) {
+    public WorkerBuilder timeout(@Nullable Duration timeout) {
         this.timeout = (timeout != null) ? requirePositive(timeout, "timeout") : null;
         return this;
     }

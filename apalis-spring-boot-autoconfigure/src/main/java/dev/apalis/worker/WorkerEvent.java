@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.apalis.task.TaskId;
 
 /**
@@ -74,11 +76,11 @@ public sealed interface WorkerEvent {
 
     /**
      * An attempt failed.
-     * @param retryAt when the next attempt may run, or {@code null} when none will (see
+     * @param retryAt when the next attempt may run; absent when none will (see
      * {@link TaskKilled}, which follows)
      */
     record TaskFailed(String worker, Instant at, TaskId taskId, String queue, int attempt, Duration duration,
-            Throwable error, Instant retryAt) implements TaskEvent {
+            Throwable error, @Nullable Instant retryAt) implements TaskEvent {
 
         /** Whether another attempt will run. */
         public boolean willRetry() {

@@ -4,4 +4,7 @@
  * based crash recovery and retention. Depends on spring-jdbc only (no Spring Boot); the versioned DDL
  * is {@code schema-v1.sql} next to these classes on the class path. See {@code docs/postgres.md}.
  */
+@NullMarked
 package dev.apalis.backend.postgres;
+
+import org.jspecify.annotations.NullMarked;

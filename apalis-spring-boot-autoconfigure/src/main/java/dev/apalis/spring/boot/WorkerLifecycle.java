@@ -371,6 +371,24 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
                 + "application context is refreshed");
     }
 
+    /**
+     * The handler that runs a worker's tasks, called as the worker calls it (with the decoded payload
+     * and the attempt's {@link dev.apalis.task.TaskContext}). For test support that runs tasks in the
+     * calling thread instead of on the worker.
+     * @param name the worker's name
+     * @return its handler
+     * @throws NoSuchElementException naming the known workers if no handler defines it
+     */
+    public dev.apalis.worker.TaskHandler<Object> handler(String name) {
+        discover();
+        TaskHandlerMethod handler = this.handlers.get(name);
+        if (handler == null) {
+            throw new NoSuchElementException("No worker named '" + name + "'; known workers: "
+                    + (this.handlers.isEmpty() ? "none" : String.join(", ", new TreeSet<>(this.handlers.keySet()))));
+        }
+        return handler;
+    }
+
     @Override
     public String toString() {
         return "WorkerLifecycle[" + this.definitions.keySet() + (this.running ? ", running" : "") + "]";

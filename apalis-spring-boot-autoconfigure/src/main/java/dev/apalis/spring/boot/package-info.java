@@ -4,4 +4,7 @@
  * {@link dev.apalis.spring.boot.WorkerLifecycle} that owns every worker, and worker events as Spring
  * application events.
  */
+@NullMarked
 package dev.apalis.spring.boot;
+
+import org.jspecify.annotations.NullMarked;

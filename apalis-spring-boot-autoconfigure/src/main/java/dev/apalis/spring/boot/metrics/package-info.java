@@ -3,4 +3,7 @@
  * observations: time from due to start, queue depth by status and worker state, with their
  * auto-configuration.
  */
+@NullMarked
 package dev.apalis.spring.boot.metrics;
+
+import org.jspecify.annotations.NullMarked;

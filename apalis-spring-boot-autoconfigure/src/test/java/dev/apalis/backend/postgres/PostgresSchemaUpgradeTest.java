@@ -159,8 +159,9 @@ class PostgresSchemaUpgradeTest {
         }
         PostgresStorage storage = storages.get(0);
         try {
-            assertThat(version("old")).isEqualTo(2);
-            assertThat(jdbc.queryForObject("SELECT count(*) FROM old.schema_version", Integer.class)).isEqualTo(2);
+            assertThat(version("old")).isEqualTo(SchemaInitializer.LATEST_VERSION);
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM old.schema_version", Integer.class))
+                .isEqualTo(SchemaInitializer.LATEST_VERSION);
             for (UUID id : ids) {
                 assertThat(storage.find(new TaskId(id)).orElseThrow().status().name()).as("task %s", id)
                     .isEqualTo(expected.get(id));
@@ -225,10 +226,11 @@ class PostgresSchemaUpgradeTest {
         }
         applyByHand("schema-v1.sql", "by_hand");
         applyByHand("schema-v2.sql", "by_hand");
+        applyByHand("schema-v3.sql", "by_hand");
         applyByHand("schema-v1.sql", "upgraded");
         try (PostgresStorage upgraded = PostgresStorage.builder(dataSource).schema("upgraded").maintenance(false)
             .build()) {
-            assertThat(version("upgraded")).isEqualTo(2);
+            assertThat(version("upgraded")).isEqualTo(SchemaInitializer.LATEST_VERSION);
         }
 
         Map<String, List<String>> start = describe("by_start");
@@ -238,7 +240,7 @@ class PostgresSchemaUpgradeTest {
         assertThat(start.get("statistics")).containsExactly("tasks_queue_status_stats");
         assertThat(describe("by_hand")).isEqualTo(start);
         assertThat(describe("upgraded")).isEqualTo(start);
-        assertThat(version("by_hand")).isEqualTo(2);
+        assertThat(version("by_hand")).isEqualTo(SchemaInitializer.LATEST_VERSION);
     }
 
     /** Columns, indexes, constraints and statistics objects of a schema, with its name taken out. */

@@ -1,6 +1,7 @@
 package dev.apalis.worker;
 
 import java.lang.reflect.Type;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -72,6 +73,8 @@ public final class WorkerBuilder {
     private PayloadCodec codec;
 
     private ThreadFactory handlerThreads;
+
+    private Clock clock = Clock.systemUTC();
 
     private WorkerBuilder(String name) {
         this.name = requireText(name, "name");
@@ -233,6 +236,19 @@ public final class WorkerBuilder {
     }
 
     /**
+     * The clock of the worker's event timestamps. Nothing the worker decides depends on it: due times,
+     * retry times and the wait for the next delayed task are computed by the backend on its own clock
+     * (the database's, for {@code PostgresStorage}), so a worker whose clock is off neither spins nor
+     * starts tasks early or late. Default: the system clock in UTC.
+     * @param clock the clock
+     * @return this builder
+     */
+    public WorkerBuilder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
      * Builds the worker.
      * @param payloadType the type payloads are read as
      * @param handler what runs each task
@@ -263,7 +279,7 @@ public final class WorkerBuilder {
                 shutdownTimeout, Map.copyOf(data), List.copyOf(listeners), List.copyOf(interceptors),
                 (codec != null) ? codec : DefaultCodec.INSTANCE,
                 (handlerThreads != null) ? handlerThreads : handlerThreadFactory(name), payloadType,
-                (TaskHandler<Object>) handler);
+                (TaskHandler<Object>) handler, clock);
         return new Worker(new WorkerRuntime(settings));
     }
 

@@ -236,6 +236,18 @@ public final class WorkerBuilder {
     }
 
     /**
+     * The longest a graceful stop of a worker with this shutdown timeout takes: the timeout for tasks
+     * in flight, then {@value WorkerRuntime#SETTLE_WAIT_MILLIS} ms for interrupted handlers to return,
+     * then {@value WorkerRuntime#COMPLETER_JOIN_MILLIS} ms for the last outcomes to be written. A
+     * container that closes the worker's database must wait at least this long.
+     * @param shutdownTimeout the worker's shutdown timeout
+     * @return the worst-case stop time
+     */
+    public static Duration worstCaseStopTime(Duration shutdownTimeout) {
+        return shutdownTimeout.plusMillis(WorkerRuntime.SETTLE_WAIT_MILLIS + WorkerRuntime.COMPLETER_JOIN_MILLIS);
+    }
+
+    /**
      * The clock of the worker's event timestamps. Nothing the worker decides depends on it: due times,
      * retry times and the wait for the next delayed task are computed by the backend on its own clock
      * (the database's, for {@code PostgresStorage}), so a worker whose clock is off neither spins nor

@@ -7,8 +7,9 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
@@ -72,7 +73,18 @@ final class WorkerRuntime implements WorkerContext {
     private static final int MAX_ERROR_LENGTH = 4000;
 
     /** How long a stop waits, after interrupting what ran past its shutdown timeout, for attempts settling on their own. */
-    static final Duration SETTLE_WAIT = Duration.ofSeconds(1);
+    static final long SETTLE_WAIT_MILLIS = 1000;
+
+    static final Duration SETTLE_WAIT = Duration.ofMillis(SETTLE_WAIT_MILLIS);
+
+    /** How long a stop waits, at most past its shutdown timeout and settle wait, for the last outcomes to be written. */
+    static final long COMPLETER_JOIN_MILLIS = 2000;
+
+    /**
+     * How long after its start a task claimed ahead has its start written, if its outcome was not
+     * written by then (which charges the attempt at no extra cost).
+     */
+    static final Duration START_REPORT_DELAY = Duration.ofMillis(100);
 
     /** How long a handler may go on after its timeout's interrupt before it is reported stuck. */
     static final Duration STUCK_AFTER = Duration.ofSeconds(1);
@@ -681,14 +693,23 @@ final class WorkerRuntime implements WorkerContext {
         reports.add(new Report(completion, events));
     }
 
+    /**
+     * Writes outcomes in batches, and the starts of tasks claimed ahead once they have run for
+     * {@link #START_REPORT_DELAY} without an outcome: a task that finishes sooner is charged by its
+     * outcome, with no statement of its own for the start.
+     */
     private void completeLoop() {
         List<Report> batch = new ArrayList<>(MAX_COMPLETIONS_PER_BATCH);
+        // starts not yet written, in the order they happened, with when they were reported
+        Map<TaskId, Long> pendingStarts = new LinkedHashMap<>();
         Duration errorBackoff = MIN_ERROR_BACKOFF;
         while (true) {
             try {
                 if (batch.isEmpty()) {
-                    Report first = reports.poll(100, TimeUnit.MILLISECONDS);
+                    Report first = reports.poll(pendingStarts.isEmpty() ? 100 : START_REPORT_DELAY.toMillis() / 2,
+                            TimeUnit.MILLISECONDS);
                     if (first == null) {
+                        writeStarts(pendingStarts, System.nanoTime() - START_REPORT_DELAY.toNanos());
                         if (state == State.STOPPED && reports.isEmpty()) {
                             return;
                         }
@@ -698,32 +719,21 @@ final class WorkerRuntime implements WorkerContext {
                     reports.drainTo(batch, MAX_COMPLETIONS_PER_BATCH - 1);
                 }
                 List<Completion> completions = new ArrayList<>(batch.size());
-                List<TaskId> started = null;
                 boolean retries = false;
+                long now = System.nanoTime();
                 for (Report report : batch) {
                     if (report.completion() != null) {
                         completions.add(report.completion());
+                        // An outcome charges an unrecorded start itself.
+                        pendingStarts.remove(report.completion().taskId());
                         retries |= report.completion() instanceof Completion.Retry
                                 || report.completion() instanceof Completion.Interrupted;
                     }
                     else {
-                        if (started == null) {
-                            started = new ArrayList<>();
-                        }
-                        started.add(report.started());
+                        pendingStarts.put(report.started(), now);
                     }
                 }
-                if (started != null && !completions.isEmpty()) {
-                    // An outcome written in the same batch charges the attempt itself.
-                    Set<TaskId> completed = new HashSet<>(completions.size() * 2);
-                    for (Completion completion : completions) {
-                        completed.add(completion.taskId());
-                    }
-                    started.removeIf(completed::contains);
-                }
-                if (started != null && !started.isEmpty()) {
-                    backend.started(workerId, started);
-                }
+                writeStarts(pendingStarts, now - START_REPORT_DELAY.toNanos());
                 if (!completions.isEmpty()) {
                     backend.complete(workerId, completions);
                 }
@@ -766,6 +776,24 @@ final class WorkerRuntime implements WorkerContext {
         }
     }
 
+    /** Writes the pending starts reported before {@code reportedBefore}; they stay pending if the write fails. */
+    private void writeStarts(Map<TaskId, Long> pendingStarts, long reportedBefore) {
+        if (pendingStarts.isEmpty()) {
+            return;
+        }
+        List<TaskId> due = new ArrayList<>();
+        for (Map.Entry<TaskId, Long> entry : pendingStarts.entrySet()) {
+            if (entry.getValue() - reportedBefore > 0) {
+                break;
+            }
+            due.add(entry.getKey());
+        }
+        if (!due.isEmpty()) {
+            backend.started(workerId, due);
+            due.forEach(pendingStarts::remove);
+        }
+    }
+
     private void warnUnreported(int count) {
         if (count > 0) {
             logger.warn("Worker '" + name() + "' stopped with " + count + " outcomes not recorded (the backend did not "
@@ -804,7 +832,8 @@ final class WorkerRuntime implements WorkerContext {
         handlers.shutdown();
         state = State.STOPPED;
         try {
-            completer.join(Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 5000));
+            // Within the worst case of WorkerBuilder.worstCaseStopTime: shutdown timeout + settle wait + this join.
+            completer.join(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) + COMPLETER_JOIN_MILLIS);
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();

@@ -136,8 +136,9 @@ public final class WorkerBuilder {
 
     /**
      * How long one attempt may run; past it the handler's thread is interrupted and the attempt fails
-     * (and is retried while attempts are left). Its slot is freed at once, even if the handler ignores
-     * the interrupt.
+     * (and is retried while attempts are left) when the handler returns. A handler that ignores the
+     * interrupt keeps its slot, and its task, until it returns, and is reported as
+     * {@link WorkerEvent.TaskStuck}: concurrency is never exceeded.
      * @param timeout a positive duration, or {@code null} for none
      * @return this builder
      */

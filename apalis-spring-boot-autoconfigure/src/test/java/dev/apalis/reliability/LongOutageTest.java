@@ -8,11 +8,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.test.PostgresDatabase;
@@ -35,7 +41,11 @@ import static org.awaitility.Awaitility.await;
  * thresholds long.
  */
 @PostgresDatabase
+@ExtendWith(OutputCaptureExtension.class)
 class LongOutageTest {
+
+    private static final Pattern FENCED = Pattern.compile("could not heart-beat for its backend's orphan threshold "
+            + "of \\S+; it starts none of its (\\d+) claimed-ahead task");
 
     record Job(int n, int millis) {
     }
@@ -46,13 +56,15 @@ class LongOutageTest {
 
     static final Duration HEARTBEAT = Duration.ofMillis(500);
 
-    static final int TASKS = 60;
+    static final int TASKS = 30;
+
+    static final int TASK_MILLIS = 600;
 
     static final int NODES = 2;
 
     @Test
-    void anOutageLongerThanTheOrphanThresholdRunsNoTaskTwice(TestPostgres.Database database, DataSource dataSource)
-            throws Exception {
+    void anOutageLongerThanTheOrphanThresholdRunsNoTaskTwice(TestPostgres.Database database, DataSource dataSource,
+            CapturedOutput output) throws Exception {
         TestPostgres.Control server = TestPostgres.server().control();
         assumeThat(server).as("needs a server the tests can stop and start (the embedded one); an external server "
                 + "(APALIS_TEST_JDBC_URL) cannot be restarted by a test").isNotNull();
@@ -70,7 +82,7 @@ class LongOutageTest {
                     .build();
                 storages.add(storage);
                 workers.add(WorkerBuilder.named("outage-node-" + i).queue("outage").backend(storage)
-                    .concurrency(2)
+                    .concurrency(1)
                     .prefetch(10)
                     .heartbeatInterval(HEARTBEAT)
                     .onEvent((ctx, event) -> {
@@ -84,9 +96,9 @@ class LongOutageTest {
                     })
                     .start());
             }
-            storages.get(0).pushAll(Tasks.numbered("outage", 0, TASKS, 200));
-            await().atMost(Duration.ofSeconds(30)).until(() -> runs.size() >= 8);
-            long waitingAtStop = db.countStatus("RUNNING") - NODES * 2;
+            storages.get(0).pushAll(Tasks.numbered("outage", 0, TASKS, TASK_MILLIS));
+            await().atMost(Duration.ofSeconds(30)).until(() -> runs.size() >= 2);
+            long waitingAtStop = db.countStatus("RUNNING") - NODES;
 
             Instant stoppedAt = Instant.now();
             server.stop();
@@ -104,6 +116,15 @@ class LongOutageTest {
             Instant fencedFrom = stoppedAt.plus(THRESHOLD).plus(HEARTBEAT).plusMillis(500);
             long startedWhileFenced = starts.stream().filter(at -> at.isAfter(fencedFrom) && at.isBefore(backAt)).count();
             assertThat(waitingAtStop).as("tasks claimed ahead when the database stopped").isPositive();
+            Matcher fences = FENCED.matcher(output.getOut());
+            int waitingAtFence = 0;
+            int fenced = 0;
+            while (fences.find()) {
+                fenced++;
+                waitingAtFence += Integer.parseInt(fences.group(1));
+            }
+            assertThat(fenced).as("workers that stopped starting tasks").isEqualTo(NODES);
+            assertThat(waitingAtFence).as("claimed-ahead tasks held back, then released").isPositive();
             assertThat(startedWhileFenced).as("tasks started after heart-beats failed for the threshold").isZero();
             assertThat(runs).as("tasks run").hasSize(TASKS);
             assertThat(runs.values()).as("runs per task").allSatisfy(count -> assertThat(count.get()).isEqualTo(1));
@@ -117,6 +138,7 @@ class LongOutageTest {
                 .put("nodes", NODES)
                 .put("tasks", TASKS)
                 .put("claimedAheadAtStop", waitingAtStop)
+                .put("heldBackAtFence", waitingAtFence)
                 .put("startedWhileFenced", startedWhileFenced)
                 .put("duplicates", runs.values().stream().filter(count -> count.get() > 1).count())
                 .put("lost", TASKS - runs.size())

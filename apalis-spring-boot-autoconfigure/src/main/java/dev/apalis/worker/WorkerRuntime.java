@@ -155,6 +155,9 @@ final class WorkerRuntime implements WorkerContext {
     /** Whether heart-beats failed for the orphan threshold: claimed tasks do not start until one works again. */
     private volatile boolean fenced;
 
+    /** Whether the last heart-beat failed. */
+    private volatile boolean heartbeatFailing;
+
     /** The size of {@code waiting}, written under {@code this}, read without it. */
     private volatile int waitingSize;
 
@@ -338,7 +341,7 @@ final class WorkerRuntime implements WorkerContext {
                     awaitWake(settings.pollInterval().toNanos());
                     continue;
                 }
-                if (fenced) {
+                if (fenced || heartbeatStale(System.nanoTime())) {
                     // Heart-beats failed for the orphan threshold: claim nothing until one works again.
                     awaitWake(settings.pollInterval().toNanos());
                     continue;
@@ -459,6 +462,7 @@ final class WorkerRuntime implements WorkerContext {
         List<TaskExecution> starting = new ArrayList<>();
         synchronized (this) {
             while (starting.size() < max && state == State.RUNNING && !paused && !fenced && !waiting.isEmpty()
+                    && !heartbeatStale(System.nanoTime())
                     && active.get() < settings.concurrency()
                     && (rateLimiter == null || rateLimiter.tryAcquire(1, System.nanoTime()) == 1)) {
                 Claimed claim = waiting.poll();
@@ -915,8 +919,10 @@ final class WorkerRuntime implements WorkerContext {
         long sentAt = System.nanoTime();
         try {
             backend.heartbeat(workerId, List.copyOf(held));
+            boolean wasStale = fenced || heartbeatStale(sentAt);
             lastHeartbeatNanos = sentAt;
-            if (fenced) {
+            heartbeatFailing = false;
+            if (wasStale) {
                 fenced = false;
                 logger.info("Worker '" + name() + "' reaches its backend again; releasing the tasks it claimed ahead "
                         + "(they may have been put back in the queue meanwhile)");
@@ -925,7 +931,8 @@ final class WorkerRuntime implements WorkerContext {
             }
         }
         catch (Throwable ex) {
-            if (!fenced && orphanThresholdNanos > 0 && sentAt - lastHeartbeatNanos >= orphanThresholdNanos) {
+            heartbeatFailing = true;
+            if (!fenced && heartbeatStale(System.nanoTime())) {
                 fenced = true;
                 logger.warn("Worker '" + name() + "' could not heart-beat for its backend's orphan threshold of "
                         + Duration.ofNanos(orphanThresholdNanos) + "; it starts none of its " + waitingSize
@@ -933,6 +940,16 @@ final class WorkerRuntime implements WorkerContext {
             }
             emit(new WorkerEvent.Error(name(), now(), ex));
         }
+    }
+
+    /**
+     * Whether heart-beats fail and the last one that reached the backend was sent longer ago than its
+     * orphan threshold: the backend may take this worker for dead and rescue its claims, so none may
+     * start. (Only after a failure, so that a heart-beat interval longer than the threshold, a
+     * misconfiguration, does not stall the worker.)
+     */
+    private boolean heartbeatStale(long nowNanos) {
+        return heartbeatFailing && orphanThresholdNanos > 0 && nowNanos - lastHeartbeatNanos >= orphanThresholdNanos;
     }
 
     private void wakeUp() {

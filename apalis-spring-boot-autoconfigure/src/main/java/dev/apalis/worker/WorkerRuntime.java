@@ -420,9 +420,13 @@ final class WorkerRuntime implements WorkerContext {
             emit(new WorkerEvent.Idle(name(), now()));
         }
         long waitNanos = settings.pollInterval().toNanos();
+        long askedAt = System.nanoTime();
         Optional<Duration> next = backend.nextRunIn(queue());
         if (next.isPresent()) {
-            waitNanos = Math.max(0, Math.min(waitNanos, next.get().toNanos()));
+            // The backend measured from its "now" while the reply travelled; the claim that follows
+            // travels too: take the look-up's round trip off, so that the claim arrives near the run time.
+            long untilNext = next.get().toNanos() - (System.nanoTime() - askedAt);
+            waitNanos = Math.max(0, Math.min(waitNanos, untilNext));
         }
         if (waitNanos > 0) {
             awaitWake(waitNanos);

@@ -35,8 +35,8 @@ import static org.awaitility.Awaitility.await;
  * Issue 12: a database outage longer than the orphan threshold, under two live nodes that hold tasks
  * claimed ahead, duplicates nothing. Each worker stops starting its claimed-ahead tasks once it could
  * not heart-beat for the threshold and releases them when the database is back; no rescuer judges a
- * claim until its node has reached the database for a full threshold again (and never within a
- * threshold of the server's start), by which time the live workers have heart-beaten. Threshold 3 s,
+ * claim until its node has reached the database for a full threshold again, by which time the live
+ * workers have heart-beaten. Threshold 3 s,
  * outage 5 s: the issue's 30 s threshold and 45 s outage scaled down tenfold, the outage still 1.5
  * thresholds long.
  */

@@ -17,10 +17,9 @@ import java.time.Duration;
  * threshold after the claim: the claim's reply never reached the worker. They never ran; a charged
  * attempt is refunded.</li>
  * </ul>
- * Nothing is rescued within one threshold of the database server's start, so that live workers can
- * heart-beat again after a restart before their claims are judged (the {@link Maintenance} applies
- * the same rule to outages of its own connection). Then worker rows stale for longer than the
- * threshold and holding no task are deleted.
+ * After an outage the {@link Maintenance} runs no rescue until its node has reached the database for
+ * one full threshold, so that live workers heart-beat again before their claims are judged. Then
+ * worker rows stale for longer than the threshold and holding no task are deleted.
  * <p>
  * The rows are re-checked under their row locks ({@code status = 'RUNNING'}) and rows locked by a
  * completing worker are skipped, so a task that finished meanwhile is never touched. One node at a
@@ -38,7 +37,6 @@ final class OrphanRescuer {
                   AND (w.id IS NULL
                        OR (w.last_heartbeat > t.locked_at + ? * interval '1 millisecond' AND t.id <> ALL (w.held)
                            AND NOT ('00000000-0000-0000-0000-000000000000'::uuid = ANY (w.held))))
-                  AND pg_postmaster_start_time() < now() - ? * interval '1 millisecond'
                 FOR UPDATE OF t SKIP LOCKED
             ), rescued AS (
                 UPDATE {tasks} t
@@ -125,9 +123,8 @@ final class OrphanRescuer {
                 ps.setLong(1, thresholdMillis);
                 ps.setLong(2, thresholdMillis);
                 ps.setLong(3, thresholdMillis / 2);
-                ps.setLong(4, thresholdMillis);
                 if (channel != null) {
-                    ps.setString(5, channel);
+                    ps.setString(4, channel);
                 }
                 return ps;
             }, rs -> rs.next() ? rs.getLong(1) : 0L);

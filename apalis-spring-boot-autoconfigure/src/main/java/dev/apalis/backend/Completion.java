@@ -1,12 +1,14 @@
 package dev.apalis.backend;
 
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Objects;
 
 import dev.apalis.task.TaskId;
 
 /**
- * How one attempt ended, as reported to {@link Backend#complete}.
+ * How one attempt ended, as reported to {@link Backend#complete}. A completion of a task whose start
+ * was not recorded yet (claimed ahead, see {@link Backend#started}) charges its attempt first, except
+ * {@link Interrupted}, which charges none.
  */
 public sealed interface Completion {
 
@@ -16,12 +18,23 @@ public sealed interface Completion {
         return new Done(id);
     }
 
-    static Completion retry(TaskId id, Instant runAt, String error) {
-        return new Retry(id, runAt, error);
+    /**
+     * The attempt failed and another follows after {@code delay}, counted from the backend's clock.
+     */
+    static Completion retry(TaskId id, Duration delay, String error) {
+        return new Retry(id, delay, error);
     }
 
     static Completion kill(TaskId id, String error) {
         return new Kill(id, error);
+    }
+
+    /**
+     * A graceful stop interrupted the attempt: the task goes back to the queue, due at once, and the
+     * attempt is refunded.
+     */
+    static Completion interrupted(TaskId id, String reason) {
+        return new Interrupted(id, reason);
     }
 
     /** The attempt succeeded: the task becomes {@code DONE}. */
@@ -32,19 +45,36 @@ public sealed interface Completion {
         }
     }
 
-    /** The attempt failed: the task becomes {@code FAILED} and waits until {@code runAt}. */
-    record Retry(TaskId taskId, Instant runAt, String error) implements Completion {
+    /**
+     * The attempt failed: the task becomes {@code FAILED} and waits {@code delay} from the backend's
+     * "now"; the error is kept as the last error and in the task's attempt history.
+     */
+    record Retry(TaskId taskId, Duration delay, String error) implements Completion {
 
         public Retry {
             Objects.requireNonNull(taskId, "taskId");
-            Objects.requireNonNull(runAt, "runAt");
+            Objects.requireNonNull(delay, "delay");
+            if (delay.isNegative()) {
+                delay = Duration.ZERO;
+            }
         }
     }
 
-    /** The task is given up: it becomes {@code KILLED}, its error kept. */
+    /** The task is given up: it becomes {@code KILLED}, its error kept (also in its attempt history). */
     record Kill(TaskId taskId, String error) implements Completion {
 
         public Kill {
+            Objects.requireNonNull(taskId, "taskId");
+        }
+    }
+
+    /**
+     * The worker stopped gracefully while the attempt ran and interrupted it: the task becomes
+     * {@code PENDING}, due at once, without losing an attempt; the reason is kept as its last error.
+     */
+    record Interrupted(TaskId taskId, String reason) implements Completion {
+
+        public Interrupted {
             Objects.requireNonNull(taskId, "taskId");
         }
     }

@@ -73,6 +73,9 @@ public final class WorkerActivity implements WorkerEventListener {
         else if (event instanceof WorkerEvent.TaskKilled) {
             counts.killed.increment();
         }
+        else if (event instanceof WorkerEvent.TaskStuck) {
+            counts.stuck.increment();
+        }
         else if (event instanceof WorkerEvent.Error error) {
             counts.lastError = new LastError(error.at(), describe(error.error()));
         }
@@ -106,6 +109,16 @@ public final class WorkerActivity implements WorkerEventListener {
      */
     public Optional<WorkerState> state(String name) {
         return this.workers.definition(name).map((definition) -> state(definition, counters(name)));
+    }
+
+    /**
+     * How many handlers of a worker ran past their timeout and ignored its interrupt (see
+     * {@link WorkerEvent.TaskStuck}), since the application started.
+     * @param name the worker's name
+     * @return the count
+     */
+    public long stuckHandlers(String name) {
+        return counters(name).stuck.sum();
     }
 
     private WorkerStatus status(WorkerDefinition definition) {
@@ -167,6 +180,8 @@ public final class WorkerActivity implements WorkerEventListener {
         final LongAdder failed = new LongAdder();
 
         final LongAdder killed = new LongAdder();
+
+        final LongAdder stuck = new LongAdder();
 
         volatile Instant lastStartedAt;
 

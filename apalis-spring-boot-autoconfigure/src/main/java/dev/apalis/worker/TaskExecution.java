@@ -3,19 +3,23 @@ package dev.apalis.worker;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskContext;
 import dev.apalis.task.TaskId;
 
 /**
- * One attempt of one task on a worker: the {@link TaskContext} its handler sees, and the flag that
- * lets exactly one of "the handler returned" and "the timeout fired" settle it.
+ * One attempt of one task on a worker: the {@link TaskContext} its handler sees, and the state that
+ * decides who records it. Only the handler's thread settles a started attempt, when its thread is done
+ * with it (a timeout or a stop only interrupts it), so the attempt's slot stays taken while its thread
+ * runs; a stop settles an attempt that never started.
  */
 final class TaskExecution implements TaskContext {
 
     final Task task;
+
+    /** Whether the claim charged the attempt; if not, its start is reported to the backend. */
+    final boolean charged;
 
     volatile long startNanos;
 
@@ -23,16 +27,21 @@ final class TaskExecution implements TaskContext {
 
     private final int maxAttempts;
 
-    private final AtomicBoolean settled = new AtomicBoolean();
+    private boolean settled;
 
     private Thread thread;
 
     private boolean started;
 
+    private boolean timedOut;
+
+    private boolean stopped;
+
     volatile ScheduledFuture<?> timeoutFuture;
 
-    TaskExecution(Task task, WorkerRuntime worker, int maxAttempts) {
+    TaskExecution(Task task, boolean charged, WorkerRuntime worker, int maxAttempts) {
         this.task = task;
+        this.charged = charged;
         this.worker = worker;
         this.maxAttempts = maxAttempts;
         this.startNanos = System.nanoTime();
@@ -43,7 +52,7 @@ final class TaskExecution implements TaskContext {
      * @return {@code false} if the attempt was settled before it started (a stop released it): do not run it
      */
     synchronized boolean attach(Thread current) {
-        if (settled.get()) {
+        if (settled) {
             return false;
         }
         thread = current;
@@ -58,20 +67,59 @@ final class TaskExecution implements TaskContext {
     }
 
     /**
-     * Interrupts the handler's thread if it still runs this attempt.
-     * @return whether the attempt had started; one settled before it started never will
+     * The timeout fired: interrupts the handler's thread if it still runs this attempt.
+     * @return whether it did (the attempt will be recorded as timed out when its thread is done)
      */
-    synchronized boolean interrupt() {
+    synchronized boolean timeOut() {
+        if (settled || thread == null) {
+            return false;
+        }
+        timedOut = true;
+        thread.interrupt();
+        return true;
+    }
+
+    /** Whether the handler's thread still runs this attempt. */
+    synchronized boolean isRunning() {
+        return thread != null;
+    }
+
+    synchronized boolean timedOut() {
+        return timedOut;
+    }
+
+    /**
+     * A stop past its shutdown timeout: settles the attempt if it has not started (the caller releases
+     * its task), or interrupts the handler's thread if it has.
+     * @return {@code true} if this call settled an attempt that never started
+     */
+    synchronized boolean stopOrInterrupt() {
+        if (settled) {
+            return false;
+        }
+        if (!started) {
+            settled = true;
+            return true;
+        }
         if (thread != null) {
+            stopped = true;
             thread.interrupt();
         }
-        return started;
+        return false;
+    }
+
+    /** Whether a stop interrupted this attempt. */
+    synchronized boolean stopped() {
+        return stopped;
     }
 
     /** Whether this call settled the attempt; only the first call does. */
     boolean settle() {
-        if (!settled.compareAndSet(false, true)) {
-            return false;
+        synchronized (this) {
+            if (settled) {
+                return false;
+            }
+            settled = true;
         }
         ScheduledFuture<?> timeout = timeoutFuture;
         if (timeout != null) {

@@ -1,6 +1,7 @@
 package dev.apalis.worker;
 
 import java.lang.reflect.Type;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -75,6 +76,8 @@ public final class WorkerBuilder {
 
     private ThreadFactory handlerThreads;
 
+    private Clock clock = Clock.systemUTC();
+
     private WorkerBuilder(String name) {
         this.name = requireText(name, "name");
     }
@@ -135,9 +138,10 @@ public final class WorkerBuilder {
 
     /**
      * How long one attempt may run; past it the handler's thread is interrupted and the attempt fails
-     * (and is retried while attempts are left). Its slot is freed at once, even if the handler ignores
-     * the interrupt.
-     * @param timeout a positive duration; absent for none
+     * (and is retried while attempts are left) when the handler returns. A handler that ignores the
+     * interrupt keeps its slot, and its task, until it returns, and is reported as
+     * {@link WorkerEvent.TaskStuck}: concurrency is never exceeded.
+     * @param timeout a positive duration, absent for none
      * @return this builder
      */
     public WorkerBuilder timeout(@Nullable Duration timeout) {
@@ -235,6 +239,31 @@ public final class WorkerBuilder {
     }
 
     /**
+     * The longest a graceful stop of a worker with this shutdown timeout takes: the timeout for tasks
+     * in flight, then {@value WorkerRuntime#SETTLE_WAIT_MILLIS} ms for interrupted handlers to return,
+     * then {@value WorkerRuntime#COMPLETER_JOIN_MILLIS} ms for the last outcomes to be written. A
+     * container that closes the worker's database must wait at least this long.
+     * @param shutdownTimeout the worker's shutdown timeout
+     * @return the worst-case stop time
+     */
+    public static Duration worstCaseStopTime(Duration shutdownTimeout) {
+        return shutdownTimeout.plusMillis(WorkerRuntime.SETTLE_WAIT_MILLIS + WorkerRuntime.COMPLETER_JOIN_MILLIS);
+    }
+
+    /**
+     * The clock of the worker's event timestamps. Nothing the worker decides depends on it: due times,
+     * retry times and the wait for the next delayed task are computed by the backend on its own clock
+     * (the database's, for {@code PostgresStorage}), so a worker whose clock is off neither spins nor
+     * starts tasks early or late. Default: the system clock in UTC.
+     * @param clock the clock
+     * @return this builder
+     */
+    public WorkerBuilder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /**
      * Builds the worker.
      * @param payloadType the type payloads are read as
      * @param handler what runs each task
@@ -265,7 +294,7 @@ public final class WorkerBuilder {
                 shutdownTimeout, Map.copyOf(data), List.copyOf(listeners), List.copyOf(interceptors),
                 (codec != null) ? codec : DefaultCodec.INSTANCE,
                 (handlerThreads != null) ? handlerThreads : handlerThreadFactory(name), payloadType,
-                (TaskHandler<Object>) handler);
+                (TaskHandler<Object>) handler, clock);
         return new Worker(new WorkerRuntime(settings));
     }
 

@@ -93,6 +93,17 @@ public sealed interface WorkerEvent {
     }
 
     /**
+     * A handler ran past its timeout and did not end when interrupted: it ignores interrupts. Its
+     * slot stays taken and its task stays running under this worker until its thread ends (so no other
+     * attempt of the task can start anywhere meanwhile); then the attempt is recorded as timed out.
+     * Emitted once per attempt.
+     * @param runningFor how long the attempt has run so far
+     */
+    record TaskStuck(String worker, Instant at, TaskId taskId, String queue, int attempt, Duration runningFor)
+            implements TaskEvent {
+    }
+
+    /**
      * A task was given up: out of attempts, aborted, or its payload could not be read.
      * @param reason why, as stored in the task's last error
      */

@@ -7,9 +7,13 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -18,7 +22,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +34,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.WorkerRegistration;
 import dev.apalis.task.AbortTaskException;
@@ -42,16 +46,19 @@ import dev.apalis.task.TaskTimeoutException;
 
 /**
  * A started worker. Three threads of its own: the fetcher claims tasks for free slots and, see
- * {@link ClaimAhead}, ahead of them, and waits for wake-ups; the completer reports outcomes to the
- * backend in batches; the scheduler sends heart-beats and enforces timeouts. Handlers run on a
- * separate pool, one thread per task in flight; a handler thread that frees its slot runs the next
- * waiting task itself.
+ * {@link ClaimAhead}, ahead of them, and waits for wake-ups; the completer reports outcomes (and the
+ * starts of tasks claimed ahead) to the backend in batches; the scheduler sends heart-beats and
+ * enforces timeouts. Handlers run on a pool of at most {@code concurrency} threads; a handler thread
+ * that frees its slot runs the next waiting task itself.
  * <p>
  * Claimed tasks wait in {@code waiting} until a slot is free (and, with a rate limit, a permit):
- * at most {@code concurrency} run at once, however many are prefetched. A task counts as claimed
+ * at most {@code concurrency} run at once, however many are prefetched. A slot is freed only when the
+ * handler's thread is done with the attempt: a timeout interrupts the handler, and one that ignores
+ * the interrupt keeps its slot (and its task RUNNING here) until it ends. A task counts as claimed
  * until its outcome is written, so the worker never holds more than concurrency + prefetch. Tasks
- * start only while the worker runs and is not paused; waiting tasks are released on pause and at
- * once on stop.
+ * start only while the worker runs, is not paused and could heart-beat within the backend's orphan
+ * threshold; waiting tasks are released on pause, at once on stop, and when heart-beats work again
+ * after failing for that long.
  */
 final class WorkerRuntime implements WorkerContext {
 
@@ -66,7 +73,28 @@ final class WorkerRuntime implements WorkerContext {
     private static final int MAX_ERROR_LENGTH = 4000;
 
     /** How long a stop waits, after interrupting what ran past its shutdown timeout, for attempts settling on their own. */
-    private static final Duration SETTLE_WAIT = Duration.ofSeconds(1);
+    static final long SETTLE_WAIT_MILLIS = 1000;
+
+    static final Duration SETTLE_WAIT = Duration.ofMillis(SETTLE_WAIT_MILLIS);
+
+    /** How long a stop waits, at most past its shutdown timeout and settle wait, for the last outcomes to be written. */
+    static final long COMPLETER_JOIN_MILLIS = 2000;
+
+    /**
+     * How long after its start a task claimed ahead has its start written, if its outcome was not
+     * written by then (which charges the attempt at no extra cost). Zero: in the completer's next
+     * write, which keeps the window of a start lost to a crash to one write round; a drain measured
+     * about one start statement per seven outcome statements, most starts being charged by outcomes
+     * of the same batch.
+     */
+    static final Duration START_REPORT_DELAY = Duration.ZERO;
+
+    /** How long a handler may go on after its timeout's interrupt before it is reported stuck. */
+    static final Duration STUCK_AFTER = Duration.ofSeconds(1);
+
+    /** A claimed task and whether its claim charged its attempt. */
+    private record Claimed(Task task, boolean charged) {
+    }
 
     private enum State {
         NEW, RUNNING, STOPPING, STOPPED
@@ -113,7 +141,22 @@ final class WorkerRuntime implements WorkerContext {
     private final AtomicInteger unreported = new AtomicInteger();
 
     /** Claimed tasks that wait for a slot; guarded by {@code this}. */
-    private final Deque<Task> waiting = new ArrayDeque<>();
+    private final Deque<Claimed> waiting = new ArrayDeque<>();
+
+    /** The ids of the tasks claimed and not yet completed or released, named at each heart-beat. */
+    private final Set<TaskId> held = ConcurrentHashMap.newKeySet();
+
+    /** The orphan threshold of the backend, if it has one. */
+    private final long orphanThresholdNanos;
+
+    /** When the last heart-beat that reached the backend was sent. */
+    private volatile long lastHeartbeatNanos;
+
+    /** Whether heart-beats failed for the orphan threshold: claimed tasks do not start until one works again. */
+    private volatile boolean fenced;
+
+    /** Whether the last heart-beat failed. */
+    private volatile boolean heartbeatFailing;
 
     /** The size of {@code waiting}, written under {@code this}, read without it. */
     private volatile int waitingSize;
@@ -145,6 +188,7 @@ final class WorkerRuntime implements WorkerContext {
         this.rateLimiter = (settings.rateLimitPermits() > 0)
                 ? new RateLimiter(settings.rateLimitPermits(), settings.rateLimitPeriod()) : null;
         this.claimAhead = (settings.prefetch() != null) ? ClaimAhead.fixed(settings.prefetch()) : ClaimAhead.adaptive();
+        this.orphanThresholdNanos = backend.orphanThreshold().map(Duration::toNanos).orElse(0L);
     }
 
     void addListener(WorkerEventListener listener) {
@@ -167,8 +211,13 @@ final class WorkerRuntime implements WorkerContext {
             deregisterQuietly();
             throw ex;
         }
-        handlers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                settings.handlerThreads());
+        // At most concurrency threads: a slot is taken before a task is handed over and freed only when its
+        // thread is done with it, so a handed-over task never waits long for a thread.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(settings.concurrency(), settings.concurrency(), 60,
+                TimeUnit.SECONDS, new LinkedBlockingQueue<>(), settings.handlerThreads());
+        pool.allowCoreThreadTimeOut(true);
+        handlers = pool;
+        lastHeartbeatNanos = System.nanoTime();
         ScheduledThreadPoolExecutor scheduled = new ScheduledThreadPoolExecutor(1,
                 daemon("apalis-" + name() + "-scheduler"));
         scheduled.setRemoveOnCancelPolicy(true);
@@ -176,7 +225,7 @@ final class WorkerRuntime implements WorkerContext {
         state = State.RUNNING;
         long heartbeat = settings.heartbeatInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::heartbeat, heartbeat, heartbeat, TimeUnit.MILLISECONDS);
-        emit(new WorkerEvent.Start(name(), Instant.now()));
+        emit(new WorkerEvent.Start(name(), now()));
         completer = daemon("apalis-" + name() + "-completer").newThread(this::completeLoop);
         fetcher = daemon("apalis-" + name() + "-fetcher").newThread(this::fetchLoop);
         completer.start();
@@ -203,7 +252,7 @@ final class WorkerRuntime implements WorkerContext {
             paused = paused || changed;
         }
         if (changed) {
-            emit(new WorkerEvent.Paused(name(), Instant.now()));
+            emit(new WorkerEvent.Paused(name(), now()));
             wakeUp();
         }
     }
@@ -216,7 +265,7 @@ final class WorkerRuntime implements WorkerContext {
             paused = paused && !changed;
         }
         if (changed) {
-            emit(new WorkerEvent.Resumed(name(), Instant.now()));
+            emit(new WorkerEvent.Resumed(name(), now()));
             wakeUp();
         }
     }
@@ -258,6 +307,10 @@ final class WorkerRuntime implements WorkerContext {
         return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    private Instant now() {
+        return settings.clock().instant();
+    }
+
     <T> T data(Class<T> type) {
         Object value = settings.data().get(type);
         if (value == null) {
@@ -288,6 +341,11 @@ final class WorkerRuntime implements WorkerContext {
                     awaitWake(settings.pollInterval().toNanos());
                     continue;
                 }
+                if (fenced || heartbeatStale(System.nanoTime())) {
+                    // Heart-beats failed for the orphan threshold: claim nothing until one works again.
+                    awaitWake(settings.pollInterval().toNanos());
+                    continue;
+                }
                 startWaiting();
                 int ahead = claimAhead.tasks();
                 refillAt = ahead / 2;
@@ -303,14 +361,23 @@ final class WorkerRuntime implements WorkerContext {
                 }
                 int waitingAtSend = waitingSize;
                 long finishedAtSend = finished.get();
-                List<Task> tasks = backend.claim(queue(), workerId, wanted);
+                // The tasks that take the slots free now are charged by the claim; the rest when they start.
+                int startingNow = Math.max(0, Math.min(wanted, settings.concurrency() - active.get() - waitingAtSend));
+                List<Task> tasks = backend.claim(new ClaimRequest(queue(), workerId, wanted, startingNow,
+                        settings.retryPolicy().maxAttempts()));
                 claimAhead.claimed(waitingAtSend, finished.get() - finishedAtSend, tasks.size() == wanted);
                 errorBackoff = MIN_ERROR_BACKOFF;
                 if (!tasks.isEmpty()) {
                     idle = false;
                     claimed.addAndGet(tasks.size());
+                    int index = 0;
+                    for (Task task : tasks) {
+                        held.add(task.id());
+                    }
                     synchronized (this) {
-                        waiting.addAll(tasks);
+                        for (Task task : tasks) {
+                            waiting.add(new Claimed(task, index++ < startingNow));
+                        }
                         waitingSize = waiting.size();
                     }
                     startWaiting();
@@ -323,7 +390,7 @@ final class WorkerRuntime implements WorkerContext {
                 if (state != State.RUNNING) {
                     break;
                 }
-                emit(new WorkerEvent.Error(name(), Instant.now(), ex));
+                emit(new WorkerEvent.Error(name(), now(), ex));
                 awaitWake(errorBackoff.toNanos());
                 errorBackoff = nextErrorBackoff(errorBackoff);
             }
@@ -350,12 +417,15 @@ final class WorkerRuntime implements WorkerContext {
     private void waitForWork(boolean nothingClaimed) {
         if (nothingClaimed && claimed.get() == 0 && unreported.get() == 0 && !idle) {
             idle = true;
-            emit(new WorkerEvent.Idle(name(), Instant.now()));
+            emit(new WorkerEvent.Idle(name(), now()));
         }
         long waitNanos = settings.pollInterval().toNanos();
-        Optional<Instant> next = backend.nextRunAt(queue());
+        long askedAt = System.nanoTime();
+        Optional<Duration> next = backend.nextRunIn(queue());
         if (next.isPresent()) {
-            long untilNext = Duration.between(Instant.now(), next.get()).toNanos();
+            // The backend measured from its "now" while the reply travelled; the claim that follows
+            // travels too: take the look-up's round trip off, so that the claim arrives near the run time.
+            long untilNext = next.get().toNanos() - (System.nanoTime() - askedAt);
             waitNanos = Math.max(0, Math.min(waitNanos, untilNext));
         }
         if (waitNanos > 0) {
@@ -380,10 +450,10 @@ final class WorkerRuntime implements WorkerContext {
                     running.remove(execution);
                     active.decrementAndGet();
                     claimed.decrementAndGet();
-                    release(List.of(execution.task.id()));
+                    releaseIds(List.of(execution.task.id()));
                     wakeUp();
                 }
-                emit(new WorkerEvent.Error(name(), Instant.now(), ex));
+                emit(new WorkerEvent.Error(name(), now(), ex));
             }
         }
     }
@@ -395,12 +465,14 @@ final class WorkerRuntime implements WorkerContext {
     private List<TaskExecution> takeStartable(int max) {
         List<TaskExecution> starting = new ArrayList<>();
         synchronized (this) {
-            while (starting.size() < max && state == State.RUNNING && !paused && !waiting.isEmpty()
+            while (starting.size() < max && state == State.RUNNING && !paused && !fenced && !waiting.isEmpty()
+                    && !heartbeatStale(System.nanoTime())
                     && active.get() < settings.concurrency()
                     && (rateLimiter == null || rateLimiter.tryAcquire(1, System.nanoTime()) == 1)) {
-                Task task = waiting.poll();
+                Claimed claim = waiting.poll();
+                Task task = claim.task();
                 int maxAttempts = (task.maxAttempts() > 0) ? task.maxAttempts() : settings.retryPolicy().maxAttempts();
-                TaskExecution execution = new TaskExecution(task, this, maxAttempts);
+                TaskExecution execution = new TaskExecution(task, claim.charged(), this, maxAttempts);
                 running.add(execution);
                 active.incrementAndGet();
                 starting.add(execution);
@@ -414,15 +486,15 @@ final class WorkerRuntime implements WorkerContext {
     private void releaseWaiting() {
         List<TaskId> ids = new ArrayList<>();
         synchronized (this) {
-            Task task;
-            while ((task = waiting.poll()) != null) {
-                ids.add(task.id());
+            Claimed claim;
+            while ((claim = waiting.poll()) != null) {
+                ids.add(claim.task().id());
             }
             waitingSize = 0;
         }
         if (!ids.isEmpty()) {
             claimed.addAndGet(-ids.size());
-            release(ids);
+            releaseIds(ids);
         }
     }
 
@@ -451,15 +523,18 @@ final class WorkerRuntime implements WorkerContext {
             return false;
         }
         Task task = execution.task;
-        emit(new WorkerEvent.TaskStarted(name(), Instant.now(), task.id(), task.queue(), task.attempts()));
+        if (!execution.charged) {
+            reports.add(new Report(task.id()));
+        }
+        emit(new WorkerEvent.TaskStarted(name(), now(), task.id(), task.queue(), task.attempts()));
         Duration timeout = settings.timeout();
         if (timeout != null) {
             try {
-                execution.timeoutFuture = scheduler.schedule(() -> timeOut(execution, timeout), timeout.toNanos(),
+                execution.timeoutFuture = scheduler.schedule(() -> timeOut(execution), timeout.toNanos(),
                         TimeUnit.NANOSECONDS);
             }
             catch (RejectedExecutionException ex) {
-                // The worker stopped while this attempt started; its stop settled it already.
+                // The worker is stopping: its scheduler is shut down; the stop interrupts what runs too long.
             }
         }
         Throwable failure = null;
@@ -474,9 +549,25 @@ final class WorkerRuntime implements WorkerContext {
         if (!execution.settle()) {
             return false;
         }
-        recordOutcome(execution, failure);
+        if (execution.timedOut()) {
+            failure = new TaskTimeoutException(timeout);
+        }
+        if (failure != null && execution.stopped()) {
+            recordInterrupted(execution);
+        }
+        else {
+            recordOutcome(execution, failure);
+        }
         freeSlot();
+        wakeStopper();
         return true;
+    }
+
+    /** Lets a stop that waits for attempts to settle see this one. */
+    private void wakeStopper() {
+        if (state != State.RUNNING) {
+            wakeUp();
+        }
     }
 
     private void invoke(TaskExecution execution, int index) throws Exception {
@@ -489,18 +580,52 @@ final class WorkerRuntime implements WorkerContext {
         settings.handler().handle(payload, execution);
     }
 
-    private void timeOut(TaskExecution execution, Duration timeout) {
-        if (execution.settle()) {
-            execution.interrupt();
-            recordOutcome(execution, new TaskTimeoutException(timeout));
-            slotFreed();
+    /**
+     * The attempt ran past its timeout: interrupt its handler. Its thread records the attempt as timed
+     * out when it is done with it; until then the slot stays taken. A handler still running
+     * {@link #STUCK_AFTER} later is reported stuck.
+     */
+    private void timeOut(TaskExecution execution) {
+        if (!execution.timeOut()) {
+            return;
         }
+        try {
+            scheduler.schedule(() -> reportIfStuck(execution), STUCK_AFTER.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        catch (RejectedExecutionException ex) {
+            // The worker stopped meanwhile; its stop reports what still runs.
+        }
+    }
+
+    private void reportIfStuck(TaskExecution execution) {
+        if (!execution.isRunning()) {
+            return;
+        }
+        Task task = execution.task;
+        Duration runningFor = Duration.ofNanos(System.nanoTime() - execution.startNanos);
+        logger.warn("Worker '" + name() + "': the handler of task " + task.id() + " (attempt " + task.attempts()
+                + ") has run for " + runningFor + ", past its timeout of " + settings.timeout() + ", and ignored the "
+                + "interrupt. It keeps its slot, and the task stays running on this worker, until the handler returns; "
+                + "make it react to interrupts (or check Thread.interrupted()) so that timeouts can stop it");
+        emit(new WorkerEvent.TaskStuck(name(), now(), task.id(), task.queue(), task.attempts(), runningFor));
+    }
+
+    /** A stop interrupted the attempt: its task goes back to the queue without losing an attempt. */
+    private void recordInterrupted(TaskExecution execution) {
+        running.remove(execution);
+        Task task = execution.task;
+        String reason = "Interrupted: worker '" + name() + "' stopped before the task finished (shutdown timeout "
+                + settings.shutdownTimeout() + "); the attempt is not counted";
+        Instant at = now();
+        report(Completion.interrupted(task.id(), reason), new WorkerEvent.TaskFailed(name(), at, task.id(), task.queue(),
+                task.attempts(), Duration.ofNanos(System.nanoTime() - execution.startNanos),
+                new InterruptedException(reason), at));
     }
 
     private void recordOutcome(TaskExecution execution, Throwable failure) {
         running.remove(execution);
         Task task = execution.task;
-        Instant now = Instant.now();
+        Instant now = now();
         Duration duration = Duration.ofNanos(System.nanoTime() - execution.startNanos);
         if (failure == null) {
             report(Completion.done(task.id()),
@@ -525,7 +650,7 @@ final class WorkerRuntime implements WorkerContext {
             Duration delay = (failure instanceof RetryTaskException retry) ? retry.retryAfter()
                     : settings.retryPolicy().delayAfter(task.attempts());
             Instant retryAt = now.plus(delay);
-            report(Completion.retry(task.id(), retryAt, describe(failure)), new WorkerEvent.TaskFailed(name(), now,
+            report(Completion.retry(task.id(), delay, describe(failure)), new WorkerEvent.TaskFailed(name(), now,
                     task.id(), task.queue(), task.attempts(), duration, failure, retryAt));
         }
     }
@@ -562,7 +687,16 @@ final class WorkerRuntime implements WorkerContext {
 
     // ---------------------------------------------------------------- completing
 
-    private record Report(Completion completion, WorkerEvent[] events) {
+    /** An outcome with the events it emits once written, or the start of a task claimed ahead. */
+    private record Report(Completion completion, WorkerEvent[] events, TaskId started) {
+
+        Report(Completion completion, WorkerEvent[] events) {
+            this(completion, events, null);
+        }
+
+        Report(TaskId started) {
+            this(null, null, started);
+        }
     }
 
     private void report(Completion completion, WorkerEvent... events) {
@@ -570,14 +704,24 @@ final class WorkerRuntime implements WorkerContext {
         reports.add(new Report(completion, events));
     }
 
+    /**
+     * Writes outcomes in batches, and the starts of tasks claimed ahead once they have run for
+     * {@link #START_REPORT_DELAY} without an outcome: a task whose outcome is in the same batch is
+     * charged by it, with no statement of its own for the start.
+     */
     private void completeLoop() {
         List<Report> batch = new ArrayList<>(MAX_COMPLETIONS_PER_BATCH);
+        // starts not yet written, in the order they happened, with when they were reported
+        Map<TaskId, Long> pendingStarts = new LinkedHashMap<>();
         Duration errorBackoff = MIN_ERROR_BACKOFF;
         while (true) {
             try {
                 if (batch.isEmpty()) {
-                    Report first = reports.poll(100, TimeUnit.MILLISECONDS);
+                    Report first = reports.poll(
+                            pendingStarts.isEmpty() ? 100 : Math.max(1, START_REPORT_DELAY.toMillis() / 2),
+                            TimeUnit.MILLISECONDS);
                     if (first == null) {
+                        writeStarts(pendingStarts, System.nanoTime() - START_REPORT_DELAY.toNanos());
                         if (state == State.STOPPED && reports.isEmpty()) {
                             return;
                         }
@@ -588,19 +732,35 @@ final class WorkerRuntime implements WorkerContext {
                 }
                 List<Completion> completions = new ArrayList<>(batch.size());
                 boolean retries = false;
+                long now = System.nanoTime();
                 for (Report report : batch) {
-                    completions.add(report.completion());
-                    retries |= report.completion() instanceof Completion.Retry;
-                }
-                backend.complete(workerId, completions);
-                errorBackoff = MIN_ERROR_BACKOFF;
-                for (Report report : batch) {
-                    for (WorkerEvent event : report.events()) {
-                        emit(event);
+                    if (report.completion() != null) {
+                        completions.add(report.completion());
+                        // An outcome charges an unrecorded start itself.
+                        pendingStarts.remove(report.completion().taskId());
+                        retries |= report.completion() instanceof Completion.Retry
+                                || report.completion() instanceof Completion.Interrupted;
+                    }
+                    else {
+                        pendingStarts.put(report.started(), now);
                     }
                 }
-                claimed.addAndGet(-batch.size());
-                boolean drained = unreported.addAndGet(-batch.size()) == 0 && claimed.get() == 0 && !idle;
+                writeStarts(pendingStarts, now - START_REPORT_DELAY.toNanos());
+                if (!completions.isEmpty()) {
+                    backend.complete(workerId, completions);
+                }
+                errorBackoff = MIN_ERROR_BACKOFF;
+                for (Report report : batch) {
+                    if (report.completion() != null) {
+                        held.remove(report.completion().taskId());
+                        for (WorkerEvent event : report.events()) {
+                            emit(event);
+                        }
+                    }
+                }
+                int written = completions.size();
+                claimed.addAndGet(-written);
+                boolean drained = unreported.addAndGet(-written) == 0 && claimed.get() == 0 && !idle;
                 if (drained || retries) {
                     // The fetcher may be idle (and should say so) or sleeping past a retry's run time.
                     wakeUp();
@@ -611,20 +771,38 @@ final class WorkerRuntime implements WorkerContext {
                 batch.clear();
             }
             catch (InterruptedException ex) {
-                warnUnreported(batch.size() + reports.size());
+                warnUnreported(unreported.get());
                 return;
             }
             catch (Throwable ex) {
-                emit(new WorkerEvent.Error(name(), Instant.now(), ex));
+                emit(new WorkerEvent.Error(name(), now(), ex));
                 try {
                     Thread.sleep(errorBackoff.toMillis());
                 }
                 catch (InterruptedException interrupted) {
-                    warnUnreported(batch.size() + reports.size());
+                    warnUnreported(unreported.get());
                     return;
                 }
                 errorBackoff = nextErrorBackoff(errorBackoff);
             }
+        }
+    }
+
+    /** Writes the pending starts reported before {@code reportedBefore}; they stay pending if the write fails. */
+    private void writeStarts(Map<TaskId, Long> pendingStarts, long reportedBefore) {
+        if (pendingStarts.isEmpty()) {
+            return;
+        }
+        List<TaskId> due = new ArrayList<>();
+        for (Map.Entry<TaskId, Long> entry : pendingStarts.entrySet()) {
+            if (entry.getValue() - reportedBefore > 0) {
+                break;
+            }
+            due.add(entry.getKey());
+        }
+        if (!due.isEmpty()) {
+            backend.started(workerId, due);
+            due.forEach(pendingStarts::remove);
         }
     }
 
@@ -643,35 +821,31 @@ final class WorkerRuntime implements WorkerContext {
         awaitNoneActive(deadline);
         if (active.get() > 0) {
             logger.warn("Worker '" + name() + "' still had " + active.get() + " tasks running after its shutdown timeout of "
-                    + settings.shutdownTimeout() + "; interrupting them and putting them back in the queue");
+                    + settings.shutdownTimeout() + "; interrupting them and putting them back in the queue without "
+                    + "counting the attempt");
             List<TaskId> unstarted = new ArrayList<>();
             for (TaskExecution execution : running) {
-                if (execution.settle()) {
+                if (execution.stopOrInterrupt()) {
                     running.remove(execution);
-                    Task task = execution.task;
-                    if (execution.interrupt()) {
-                        String reason = "Interrupted: worker '" + name() + "' stopped before the task finished (shutdown timeout "
-                                + settings.shutdownTimeout() + ")";
-                        Instant now = Instant.now();
-                        report(Completion.retry(task.id(), now, reason), new WorkerEvent.TaskFailed(name(), now, task.id(),
-                                task.queue(), task.attempts(), Duration.ofNanos(System.nanoTime() - execution.startNanos),
-                                new InterruptedException(reason), now));
-                    }
-                    else {
-                        unstarted.add(task.id());
-                        claimed.decrementAndGet();
-                    }
-                    slotFreed();
+                    unstarted.add(execution.task.id());
+                    claimed.decrementAndGet();
+                    freeSlot();
                 }
             }
-            release(unstarted);
-            // Attempts that settled on their own meanwhile (returned, timed out) report in a moment.
+            releaseIds(unstarted);
+            // Interrupted attempts report as their handlers return.
             awaitNoneActive(System.nanoTime() + SETTLE_WAIT.toNanos());
+            if (active.get() > 0) {
+                logger.warn("Worker '" + name() + "' stops with " + active.get() + " handler(s) that ignored the "
+                        + "interrupt still running; their tasks stay RUNNING and are put back in the queue after the "
+                        + "backend's orphan threshold, once this worker is gone");
+            }
         }
         handlers.shutdown();
         state = State.STOPPED;
         try {
-            completer.join(Math.max(1000, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 5000));
+            // Within the worst case of WorkerBuilder.worstCaseStopTime: shutdown timeout + settle wait + this join.
+            completer.join(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) + COMPLETER_JOIN_MILLIS);
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
@@ -680,7 +854,7 @@ final class WorkerRuntime implements WorkerContext {
             completer.interrupt();
         }
         closeQuietly();
-        emit(new WorkerEvent.Stop(name(), Instant.now()));
+        emit(new WorkerEvent.Stop(name(), now()));
         terminated.countDown();
     }
 
@@ -703,15 +877,16 @@ final class WorkerRuntime implements WorkerContext {
         }
     }
 
-    private void release(List<TaskId> ids) {
+    private void releaseIds(List<TaskId> ids) {
         if (ids.isEmpty()) {
             return;
         }
         try {
             backend.release(workerId, ids);
+            ids.forEach(held::remove);
         }
         catch (RuntimeException ex) {
-            emit(new WorkerEvent.Error(name(), Instant.now(), ex));
+            emit(new WorkerEvent.Error(name(), now(), ex));
             logger.warn("Worker '" + name() + "' could not release " + ids.size()
                     + " claimed tasks; they are rescued after the orphan threshold", ex);
         }
@@ -739,13 +914,46 @@ final class WorkerRuntime implements WorkerContext {
 
     // ---------------------------------------------------------------- heart-beat, wake-ups, events
 
+    /**
+     * Sends a heart-beat naming the tasks this worker holds. When heart-beats failed for the backend's
+     * orphan threshold, this worker's claims may be rescued and run elsewhere: it stops starting claimed
+     * tasks, and releases them once a heart-beat works again.
+     */
     private void heartbeat() {
+        long sentAt = System.nanoTime();
         try {
-            backend.heartbeat(workerId);
+            backend.heartbeat(workerId, List.copyOf(held));
+            boolean wasStale = fenced || heartbeatStale(sentAt);
+            lastHeartbeatNanos = sentAt;
+            heartbeatFailing = false;
+            if (wasStale) {
+                fenced = false;
+                logger.info("Worker '" + name() + "' reaches its backend again; releasing the tasks it claimed ahead "
+                        + "(they may have been put back in the queue meanwhile)");
+                releaseWaiting();
+                wakeUp();
+            }
         }
         catch (Throwable ex) {
-            emit(new WorkerEvent.Error(name(), Instant.now(), ex));
+            heartbeatFailing = true;
+            if (!fenced && heartbeatStale(System.nanoTime())) {
+                fenced = true;
+                logger.warn("Worker '" + name() + "' could not heart-beat for its backend's orphan threshold of "
+                        + Duration.ofNanos(orphanThresholdNanos) + "; it starts none of its " + waitingSize
+                        + " claimed-ahead task(s) until a heart-beat works again, then releases them");
+            }
+            emit(new WorkerEvent.Error(name(), now(), ex));
         }
+    }
+
+    /**
+     * Whether heart-beats fail and the last one that reached the backend was sent longer ago than its
+     * orphan threshold: the backend may take this worker for dead and rescue its claims, so none may
+     * start. (Only after a failure, so that a heart-beat interval longer than the threshold, a
+     * misconfiguration, does not stall the worker.)
+     */
+    private boolean heartbeatStale(long nowNanos) {
+        return heartbeatFailing && orphanThresholdNanos > 0 && nowNanos - lastHeartbeatNanos >= orphanThresholdNanos;
     }
 
     private void wakeUp() {

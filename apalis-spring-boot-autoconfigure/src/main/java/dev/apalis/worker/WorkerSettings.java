@@ -1,6 +1,7 @@
 package dev.apalis.worker;
 
 import java.lang.reflect.Type;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -17,5 +18,5 @@ record WorkerSettings(String name, String queue, Backend backend, int concurrenc
         RetryPolicy retryPolicy, Duration timeout, int rateLimitPermits, Duration rateLimitPeriod,
         Duration pollInterval, Duration heartbeatInterval, Duration shutdownTimeout, Map<Class<?>, Object> data,
         List<WorkerEventListener> listeners, List<TaskInterceptor> interceptors, PayloadCodec codec,
-        ThreadFactory handlerThreads, Type payloadType, TaskHandler<Object> handler) {
+        ThreadFactory handlerThreads, Type payloadType, TaskHandler<Object> handler, Clock clock) {
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -212,7 +213,7 @@ class BadInputTest {
     }
 
     @Test
-    void aHandlerThatNeverReturnsTimesOutAndTheNextTaskRunsMeanwhile() throws Exception {
+    void aHandlerThatNeverReturnsTimesOutKeepsItsSlotAndIsReportedStuck() throws Exception {
         AtomicBoolean release = new AtomicBoolean();
         CountDownLatch never = new CountDownLatch(1);
         AtomicInteger interrupts = new AtomicInteger();
@@ -231,30 +232,41 @@ class BadInputTest {
                 }
             }
         };
+        CountDownLatch reportedStuck = new CountDownLatch(1);
         WorkerContext worker = WorkerBuilder.named("hung").backend(storage).concurrency(1)
             .timeout(Duration.ofSeconds(1))
             .retry(RetryPolicy.none())
+            .onEvent((ctx, event) -> {
+                if (event instanceof WorkerEvent.TaskStuck) {
+                    reportedStuck.countDown();
+                }
+            })
             .build(Job.class, handler)
             .start();
+        TaskId next;
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> finished(List.of(hung)));
-            TaskId next = storage.push(job("hung", 2));
-            await().atMost(Duration.ofSeconds(30)).until(() -> finished(List.of(next)));
-            assertThat(storage.find(next).orElseThrow().status()).as("the next task, on the only slot")
-                .isEqualTo(TaskStatus.DONE);
+            assertThat(reportedStuck.await(30, TimeUnit.SECONDS)).as("reported stuck after its timeout").isTrue();
+            next = storage.push(job("hung", 2));
+            // concurrency is a hard limit: the hung handler keeps the only slot, and its task stays RUNNING
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(
+                    () -> storage.find(next).orElseThrow().status() == TaskStatus.PENDING
+                            && storage.find(hung).orElseThrow().status() == TaskStatus.RUNNING);
             assertThat(stuck.get().isAlive()).as("the hung handler's thread still hangs").isTrue();
             assertThat(interrupts.get()).as("the timeout interrupted it").isPositive();
         }
         finally {
             release.set(true);
             never.countDown();
-            stop(worker);
         }
+        await().atMost(Duration.ofSeconds(30)).until(() -> finished(List.of(hung, next)));
+        assertThat(storage.find(next).orElseThrow().status()).as("the next task, once the slot is free")
+            .isEqualTo(TaskStatus.DONE);
+        stop(worker);
         Task task = storage.find(hung).orElseThrow();
         assertThat(task.status()).isEqualTo(TaskStatus.KILLED);
         assertThat(task.lastError()).startsWith("Gave up after 1 attempt; last error: dev.apalis.task.TaskTimeoutException: "
                 + "Task did not finish within its timeout of PT1S; its thread was interrupted.");
-        OUTCOMES.put("neverReturns", "\"KILLED after its 1 s timeout: " + firstLine(task) + "\"");
+        OUTCOMES.put("neverReturns", "\"KILLED after its 1 s timeout, once it returned: " + firstLine(task) + "\"");
     }
 
     @Test

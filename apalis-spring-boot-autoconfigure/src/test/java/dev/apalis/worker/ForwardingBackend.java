@@ -1,11 +1,12 @@
 package dev.apalis.worker;
 
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.WorkerRegistration;
@@ -48,8 +49,23 @@ class ForwardingBackend implements Backend {
     }
 
     @Override
-    public List<Task> claim(String queue, String workerId, int max) {
-        return delegate.claim(queue, workerId, max);
+    public void heartbeat(String workerId, Collection<TaskId> held) {
+        delegate.heartbeat(workerId, held);
+    }
+
+    @Override
+    public Optional<Duration> orphanThreshold() {
+        return delegate.orphanThreshold();
+    }
+
+    @Override
+    public List<Task> claim(ClaimRequest request) {
+        return delegate.claim(request);
+    }
+
+    @Override
+    public void started(String workerId, Collection<TaskId> ids) {
+        delegate.started(workerId, ids);
     }
 
     @Override
@@ -63,8 +79,8 @@ class ForwardingBackend implements Backend {
     }
 
     @Override
-    public Optional<Instant> nextRunAt(String queue) {
-        return delegate.nextRunAt(queue);
+    public Optional<Duration> nextRunIn(String queue) {
+        return delegate.nextRunIn(queue);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.ClaimRequest;
 import dev.apalis.task.Task;
 
 /**
@@ -29,7 +30,7 @@ final class HeldClaimBackend extends ForwardingBackend {
     }
 
     @Override
-    public List<Task> claim(String queue, String workerId, int max) {
+    public List<Task> claim(ClaimRequest request) {
         if (armed.compareAndSet(true, false)) {
             inClaim.countDown();
             try {
@@ -42,6 +43,6 @@ final class HeldClaimBackend extends ForwardingBackend {
                 throw new IllegalStateException(ex);
             }
         }
-        return super.claim(queue, workerId, max);
+        return super.claim(request);
     }
 }

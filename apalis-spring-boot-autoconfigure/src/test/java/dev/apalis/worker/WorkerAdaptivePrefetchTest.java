@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.task.NewTask;
@@ -115,8 +116,8 @@ class WorkerAdaptivePrefetchTest {
         }
 
         @Override
-        public List<Task> claim(String queue, String workerId, int max) {
-            List<Task> claimed = super.claim(queue, workerId, max);
+        public List<Task> claim(ClaimRequest request) {
+            List<Task> claimed = super.claim(request);
             if (!claimed.isEmpty()) {
                 sizes.add(claimed.size());
             }

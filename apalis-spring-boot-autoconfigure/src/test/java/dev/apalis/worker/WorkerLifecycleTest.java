@@ -245,7 +245,8 @@ class WorkerLifecycleTest {
     }
 
     @Test
-    void aStopWithAShortShutdownTimeoutInterruptsTheTaskAndPutsItBack() throws InterruptedException {
+    void aStopWithAShortShutdownTimeoutInterruptsTheTaskAndPutsItBackWithoutLosingAnAttempt()
+            throws InterruptedException {
         AtomicBoolean interrupted = new AtomicBoolean();
         TaskId id = push(storage, "cut", 1);
         WorkerContext context = started.start(worker("cut").shutdownTimeout(Duration.ofMillis(100))
@@ -264,10 +265,11 @@ class WorkerLifecycleTest {
         assertThat(context.awaitTermination(Duration.ofSeconds(5))).isTrue();
         eventually().untilTrue(interrupted);
         Task task = task(storage, id);
-        assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
-        assertThat(task.attempts()).isEqualTo(1);
+        assertThat(task.status()).isEqualTo(TaskStatus.PENDING);
+        assertThat(task.attempts()).as("the interrupted attempt is not counted").isZero();
         assertThat(task.runAt()).isBetween(stoppedAt, Instant.now());
-        assertThat(task.lastError()).contains("Interrupted: worker 'cut' stopped before the task finished");
+        assertThat(task.lastError()).contains("Interrupted: worker 'cut' stopped before the task finished")
+            .contains("the attempt is not counted");
         TaskFailed failed = recorder.of(TaskFailed.class, id).get(0);
         assertThat(failed.willRetry()).isTrue();
         assertEndsWithOneStop(recorder.events());
@@ -275,7 +277,7 @@ class WorkerLifecycleTest {
         Recorder second = new Recorder();
         started.start(WorkerBuilder.named("cut").backend(storage).onEvent(second).build(Integer.class, (n, ctx) -> { }));
         awaitStatus(storage, id, TaskStatus.DONE);
-        assertThat(task(storage, id).attempts()).isEqualTo(2);
+        assertThat(task(storage, id).attempts()).isEqualTo(1);
     }
 
     /** Handler threads that start only when the test opens the gate. */

@@ -73,17 +73,16 @@ class WorkerTimeoutTest {
         assertThat(failed.willRetry()).isTrue();
         Task task = task(storage, id);
         assertThat(task.attempts()).isEqualTo(2);
-        assertThat(task.lastError()).contains("TaskTimeoutException");
+        assertThat(task.lastError()).as("success clears the last error").isNull();
         assertThat(recorder.of(TaskSucceeded.class, id)).singleElement()
             .satisfies(succeeded -> assertThat(succeeded.attempt()).isEqualTo(2));
     }
 
     @Test
-    void aHandlerThatIgnoresInterruptsDoesNotHoldItsSlot() {
+    void aHandlerThatIgnoresInterruptsKeepsItsSlotAndItsTaskUntilItReturns() {
         AtomicInteger interruptsIgnored = new AtomicInteger();
         CountDownLatch stuckReturned = new CountDownLatch(1);
         TaskId stuck = push(storage, "stubborn", "stuck");
-        TaskId next = push(storage, "stubborn", "next");
         started.start(WorkerBuilder.named("stubborn").backend(storage).concurrency(1).timeout(Duration.ofMillis(100))
             .retry(RetryPolicy.none()).onEvent(recorder).build(String.class, (name, ctx) -> {
                 if (name.equals("stuck")) {
@@ -103,20 +102,97 @@ class WorkerTimeoutTest {
                     }
                 }
             }));
-        awaitStatus(storage, next, TaskStatus.DONE);
-        assertThat(stuckReturned.getCount()).as("the stuck handler still runs").isEqualTo(1);
+        WorkerEvent.TaskStuck reported = eventually().until(() -> recorder.of(WorkerEvent.TaskStuck.class, stuck),
+                list -> !list.isEmpty()).get(0);
+        assertThat(reported.runningFor()).isGreaterThanOrEqualTo(Duration.ofMillis(100).plus(WorkerRuntime.STUCK_AFTER));
+        TaskId next = push(storage, "stubborn", "next");
+        Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
+            assertThat(task(storage, stuck).status()).as("still held by its live thread").isEqualTo(TaskStatus.RUNNING);
+            assertThat(task(storage, next).status()).as("no free slot while the stuck handler runs")
+                .isEqualTo(TaskStatus.PENDING);
+        });
         assertThat(interruptsIgnored.get()).isEqualTo(1);
+
+        release.countDown();
+        awaitStatus(storage, next, TaskStatus.DONE);
         Task killed = task(storage, stuck);
         assertThat(killed.status()).isEqualTo(TaskStatus.KILLED);
         assertThat(killed.lastError()).contains("TaskTimeoutException");
+        assertThat(recorder.of(TaskSucceeded.class, stuck)).as("its late return counts as the timeout").isEmpty();
+        assertThat(recorder.of(TaskKilled.class, stuck)).hasSize(1);
+        assertThat(recorder.of(WorkerEvent.TaskStuck.class, stuck)).as("reported once").hasSize(1);
+    }
 
-        release.countDown();
-        eventually().until(() -> stuckReturned.getCount() == 0);
-        Awaitility.await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
-            assertThat(task(storage, stuck).status()).isEqualTo(TaskStatus.KILLED);
-            assertThat(recorder.of(TaskSucceeded.class, stuck)).as("its late return is not reported").isEmpty();
-            assertThat(recorder.of(TaskKilled.class, stuck)).hasSize(1);
+    /**
+     * Issue 12: concurrency is a hard limit even when handlers ignore the interrupt of their timeout,
+     * and the next attempt of a timed-out task never runs beside the previous one's live thread.
+     */
+    @Test
+    void concurrencyIsAHardLimitWhenTimedOutHandlersIgnoreInterrupts() throws InterruptedException {
+        Set<Thread> inHandlers = ConcurrentHashMap.newKeySet();
+        Set<TaskId> tasksInHandlers = ConcurrentHashMap.newKeySet();
+        AtomicInteger mostInHandlers = new AtomicInteger();
+        AtomicInteger mostPoolThreads = new AtomicInteger();
+        AtomicInteger sameTaskTwice = new AtomicInteger();
+        List<TaskId> ids = pushAll(storage, "hard", 10);
+        started.start(WorkerBuilder.named("hard").backend(storage).concurrency(2).timeout(Duration.ofMillis(200))
+            .retry(FAST_RETRIES).onEvent(recorder).build(Integer.class, (n, ctx) -> {
+                if (!tasksInHandlers.add(ctx.taskId())) {
+                    sameTaskTwice.incrementAndGet();
+                }
+                inHandlers.add(Thread.currentThread());
+                try {
+                    if (ctx.attempt() == 1) {
+                        ignoreInterruptsFor(Duration.ofMillis(400));
+                    }
+                }
+                finally {
+                    inHandlers.remove(Thread.currentThread());
+                    tasksInHandlers.remove(ctx.taskId());
+                }
+            }));
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                mostInHandlers.accumulateAndGet((int) inHandlers.stream().filter(Thread::isAlive).count(), Math::max);
+                mostPoolThreads.accumulateAndGet((int) Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> thread.getName().matches("apalis-hard-\\d+")).count(), Math::max);
+                try {
+                    Thread.sleep(2);
+                }
+                catch (InterruptedException ex) {
+                    return;
+                }
+            }
         });
+        sampler.start();
+        try {
+            for (TaskId id : ids) {
+                awaitStatus(storage, id, TaskStatus.DONE);
+            }
+        }
+        finally {
+            sampler.interrupt();
+            sampler.join();
+        }
+        assertThat(mostInHandlers.get()).as("live handler threads, sampled").isBetween(1, 2);
+        assertThat(mostPoolThreads.get()).as("handler pool threads").isLessThanOrEqualTo(2);
+        assertThat(sameTaskTwice.get()).as("an attempt started beside its task's previous one").isZero();
+        assertThat(recorder.of(TaskFailed.class)).hasSize(10)
+            .allSatisfy(failed -> assertThat(failed.error()).isInstanceOf(TaskTimeoutException.class));
+        assertThat(recorder.of(WorkerEvent.TaskStuck.class)).isEmpty();
+    }
+
+    private static void ignoreInterruptsFor(Duration duration) {
+        long end = System.nanoTime() + duration.toNanos();
+        long left;
+        while ((left = end - System.nanoTime()) > 0) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(left);
+            }
+            catch (InterruptedException ex) {
+                // ignored on purpose
+            }
+        }
     }
 
     /**

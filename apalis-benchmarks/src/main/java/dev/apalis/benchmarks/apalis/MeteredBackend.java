@@ -1,6 +1,6 @@
 package dev.apalis.benchmarks.apalis;
 
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.WorkerRegistration;
@@ -90,9 +91,10 @@ public final class MeteredBackend implements Backend {
     }
 
     @Override
-    public List<Task> claim(String queue, String workerId, int max) {
+    public List<Task> claim(ClaimRequest request) {
         long start = System.nanoTime();
-        List<Task> tasks = delegate.claim(queue, workerId, max);
+        int max = request.max();
+        List<Task> tasks = delegate.claim(request);
         record("claim", start, tasks.size());
         claimSizes.computeIfAbsent(tasks.size(), key -> new LongAdder()).increment();
         calls.computeIfAbsent("claim (asked)", key -> new Call()).items.add(max);
@@ -109,10 +111,17 @@ public final class MeteredBackend implements Backend {
     }
 
     @Override
-    public Optional<Instant> nextRunAt(String queue) {
+    public void started(String workerId, Collection<TaskId> ids) {
         long start = System.nanoTime();
-        Optional<Instant> next = delegate.nextRunAt(queue);
-        record("nextRunAt", start, 0);
+        delegate.started(workerId, ids);
+        record("started", start, ids.size());
+    }
+
+    @Override
+    public Optional<Duration> nextRunIn(String queue) {
+        long start = System.nanoTime();
+        Optional<Duration> next = delegate.nextRunIn(queue);
+        record("nextRunIn", start, 0);
         return next;
     }
 
@@ -142,6 +151,18 @@ public final class MeteredBackend implements Backend {
         long start = System.nanoTime();
         delegate.heartbeat(workerId);
         record("heartbeat", start, 0);
+    }
+
+    @Override
+    public void heartbeat(String workerId, Collection<TaskId> held) {
+        long start = System.nanoTime();
+        delegate.heartbeat(workerId, held);
+        record("heartbeat", start, held.size());
+    }
+
+    @Override
+    public Optional<Duration> orphanThreshold() {
+        return delegate.orphanThreshold();
     }
 
     @Override

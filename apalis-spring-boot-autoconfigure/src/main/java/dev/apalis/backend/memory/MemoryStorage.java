@@ -9,15 +9,18 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.WorkerRegistration;
@@ -35,8 +38,9 @@ import dev.apalis.task.TaskStatus;
  * pending tasks, retries and history. Use {@code PostgresStorage} for durable tasks.
  * <p>
  * It is otherwise a faithful backend: delays, priorities, persisted attempts and retry times, unique
- * keys, claims guarded by heart-beats (a worker whose heart-beat is older than the orphan threshold
- * loses its tasks back to the queue), and look-ups. Finished tasks are kept for inspection up to a
+ * keys, attempts charged when handlers start (as {@code PostgresStorage} does), claims guarded by
+ * heart-beats (a worker whose heart-beat is older than the orphan threshold loses its tasks back to
+ * the queue; a started task at its maximum of attempts is killed), and look-ups. Finished tasks are kept for inspection up to a
  * bound ({@value #DEFAULT_FINISHED_TASKS_KEPT} by default), the oldest dropped first. Thread-safe:
  * every operation takes one lock, and no operation blocks on anything else.
  */
@@ -65,6 +69,12 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
     private final Map<TaskId, Task> tasks = new HashMap<>();
 
     private final Map<TaskId, String> owners = new HashMap<>();
+
+    /** Claimed tasks whose attempt is charged (started, or charged by their claim). */
+    private final Set<TaskId> charged = new HashSet<>();
+
+    /** How often a task was rescued from a dead worker before its start was recorded. */
+    private final Map<TaskId, Integer> unstartedRescues = new HashMap<>();
 
     private final Map<String, QueueState> queues = new HashMap<>();
 
@@ -175,21 +185,37 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
         });
         for (TaskId id : orphans) {
             Task task = tasks.get(id);
-            owners.remove(id);
-            Task rescued = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING, task.attempts(),
-                    task.maxAttempts(), task.priority(), now, task.lastError(), task.uniqueKey(), task.metadata(),
-                    task.createdAt(), null);
-            tasks.put(id, rescued);
-            queue(task.queue()).add(rescued, now);
+            String owner = owners.remove(id);
+            if (!charged.remove(id)) {
+                unstartedRescues.merge(id, 1, Integer::sum);
+                putBack(task, task.attempts(), task.lastError(), now);
+            }
+            else if (task.maxAttempts() > 0 && task.attempts() >= task.maxAttempts()) {
+                finish(task, TaskStatus.KILLED, "Gave up after " + task.attempts() + " attempts: its worker " + owner
+                        + " stopped heart-beating during the last one", now);
+            }
+            else {
+                putBack(task, task.attempts(), "Interrupted: worker " + owner + " stopped heart-beating during attempt "
+                        + task.attempts() + "; the task was put back in the queue", now);
+            }
         }
+    }
+
+    private void putBack(Task task, int attempts, String lastError, Instant now) {
+        Task pending = new Task(task.id(), task.queue(), task.payload(), TaskStatus.PENDING, attempts,
+                task.maxAttempts(), task.priority(), now, lastError, task.uniqueKey(), task.metadata(),
+                task.createdAt(), null);
+        tasks.put(task.id(), pending);
+        queue(task.queue()).add(pending, now);
     }
 
     // ---------------------------------------------------------------- claiming and completing
 
     @Override
-    public List<Task> claim(String queue, String workerId, int max) {
+    public List<Task> claim(ClaimRequest request) {
         synchronized (lock) {
-            QueueState state = queues.get(queue);
+            QueueState state = queues.get(request.queue());
+            int max = request.max();
             if (state == null || max <= 0) {
                 return List.of();
             }
@@ -198,15 +224,45 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
             List<Task> claimed = new ArrayList<>(Math.min(max, state.ready.size()));
             while (claimed.size() < max && !state.ready.isEmpty()) {
                 Task task = state.ready.pollFirst();
-                Task running = new Task(task.id(), task.queue(), task.payload(), TaskStatus.RUNNING, task.attempts() + 1,
-                        task.maxAttempts(), task.priority(), task.runAt(), task.lastError(), task.uniqueKey(),
-                        task.metadata(), task.createdAt(), null);
+                boolean charge = claimed.size() < request.startingNow() || unstartedRescues.containsKey(task.id());
+                int maxAttempts = (task.maxAttempts() == 0) ? request.maxAttempts() : task.maxAttempts();
+                Task running = new Task(task.id(), task.queue(), task.payload(), TaskStatus.RUNNING,
+                        task.attempts() + (charge ? 1 : 0), maxAttempts, task.priority(), task.runAt(), task.lastError(),
+                        task.uniqueKey(), task.metadata(), task.createdAt(), null);
                 tasks.put(task.id(), running);
-                owners.put(task.id(), workerId);
-                claimed.add(running);
+                owners.put(task.id(), request.workerId());
+                if (charge) {
+                    charged.add(task.id());
+                    claimed.add(running);
+                }
+                else {
+                    claimed.add(withAttempts(running, running.attempts() + 1));
+                }
             }
             return claimed;
         }
+    }
+
+    @Override
+    public void started(String workerId, Collection<TaskId> ids) {
+        synchronized (lock) {
+            for (TaskId id : ids) {
+                if (workerId.equals(owners.get(id)) && charged.add(id)) {
+                    tasks.put(id, withAttempts(tasks.get(id), tasks.get(id).attempts() + 1));
+                }
+            }
+        }
+    }
+
+    /** Charges a completed task's attempt if its start was not recorded; forgets its charge either way. */
+    private Task charge(Task task) {
+        return charged.remove(task.id()) ? task : withAttempts(task, task.attempts() + 1);
+    }
+
+    private static Task withAttempts(Task task, int attempts) {
+        return new Task(task.id(), task.queue(), task.payload(), task.status(), attempts, task.maxAttempts(),
+                task.priority(), task.runAt(), task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(),
+                task.finishedAt());
     }
 
     @Override
@@ -219,17 +275,23 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
                     continue;
                 }
                 owners.remove(id);
-                Task task = tasks.get(id);
+                if (completion instanceof Completion.Interrupted interrupted) {
+                    Task task = tasks.get(id);
+                    int attempts = charged.remove(id) ? Math.max(0, task.attempts() - 1) : task.attempts();
+                    putBack(task, attempts, interrupted.reason(), now);
+                    continue;
+                }
+                Task task = charge(tasks.get(id));
                 if (completion instanceof Completion.Done) {
-                    finish(task, TaskStatus.DONE, task.lastError(), now);
+                    finish(task, TaskStatus.DONE, null, now);
                 }
                 else if (completion instanceof Completion.Kill kill) {
                     finish(task, TaskStatus.KILLED, kill.error(), now);
                 }
                 else if (completion instanceof Completion.Retry retry) {
                     Task failed = new Task(id, task.queue(), task.payload(), TaskStatus.FAILED, task.attempts(),
-                            task.maxAttempts(), task.priority(), retry.runAt(), retry.error(), task.uniqueKey(),
-                            task.metadata(), task.createdAt(), null);
+                            task.maxAttempts(), task.priority(), now.plus(retry.delay()), retry.error(),
+                            task.uniqueKey(), task.metadata(), task.createdAt(), null);
                     tasks.put(id, failed);
                     queue(task.queue()).add(failed, now);
                 }
@@ -248,8 +310,9 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
                 }
                 owners.remove(id);
                 Task task = tasks.get(id);
+                int attempts = charged.remove(id) ? Math.max(0, task.attempts() - 1) : task.attempts();
                 Task pending = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING,
-                        Math.max(0, task.attempts() - 1), task.maxAttempts(), task.priority(), task.runAt(),
+                        attempts, task.maxAttempts(), task.priority(), task.runAt(),
                         task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(), null);
                 tasks.put(id, pending);
                 queue(task.queue()).add(pending, now);
@@ -260,15 +323,22 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
     }
 
     @Override
-    public Optional<Instant> nextRunAt(String queue) {
+    public Optional<Duration> nextRunIn(String queue) {
         synchronized (lock) {
             QueueState state = queues.get(queue);
             if (state == null) {
                 return Optional.empty();
             }
-            state.promoteDue(clock.instant());
-            return state.delayed.isEmpty() ? Optional.empty() : Optional.of(state.delayed.first().runAt());
+            Instant now = clock.instant();
+            state.promoteDue(now);
+            return state.delayed.isEmpty() ? Optional.empty()
+                    : Optional.of(Duration.between(now, state.delayed.first().runAt()));
         }
+    }
+
+    @Override
+    public Optional<Duration> orphanThreshold() {
+        return Optional.of(orphanThreshold);
     }
 
     @Override
@@ -380,6 +450,8 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
         Task done = new Task(task.id(), task.queue(), task.payload(), status, task.attempts(), task.maxAttempts(),
                 task.priority(), task.runAt(), error, task.uniqueKey(), task.metadata(), task.createdAt(), now);
         tasks.put(task.id(), done);
+        unstartedRescues.remove(task.id());
+        charged.remove(task.id());
         if (task.uniqueKey() != null) {
             uniqueKeys.remove(task.queue() + "\u0000" + task.uniqueKey(), task.id().toString());
         }

@@ -16,37 +16,67 @@ import dev.apalis.task.TaskId;
  * Records outcomes and releases claims, a whole batch per statement. Every statement is guarded by
  * {@code status = 'RUNNING' AND lock_owner = worker}: a worker that lost its claim (its tasks were
  * rescued after its heart-beat went stale) cannot overwrite what happened to them since.
+ * <p>
+ * Attempts: an outcome of a task whose start was not recorded ({@code started_at} is null: claimed
+ * ahead, started and finished within one write round) charges the attempt; an interruption by a
+ * graceful stop and a release refund a charged attempt. A failed attempt (retry or kill) appends
+ * {@code {attempt, at, error}} to {@code attempt_errors}, keeping the last {@value #ATTEMPT_ERRORS_KEPT};
+ * success clears the last error and keeps that history. Retry times are the database's {@code now()}
+ * plus the delay, so the worker's clock never meets a stored time.
  */
 final class CompletionWriter {
 
     private static final Log logger = LogFactory.getLog(CompletionWriter.class);
 
+    /** How many failed attempts' errors a task keeps. */
+    static final int ATTEMPT_ERRORS_KEPT = 10;
+
+    /** How much of an error's text the attempt history keeps. */
+    static final int ATTEMPT_ERROR_LENGTH = 4000;
+
     /** The common case, every attempt succeeded: ids only. */
     private static final String DONE = """
             UPDATE {tasks}
-            SET status = 'DONE', finished_at = now(), lock_owner = NULL, locked_at = NULL
+            SET status = 'DONE', attempts = attempts + (started_at IS NULL)::int, started_at = NULL,
+                last_error = NULL, finished_at = now(), lock_owner = NULL, locked_at = NULL
             WHERE id = ANY (?::uuid[]) AND status = 'RUNNING' AND lock_owner = ?""";
 
     /**
      * Any mix of done, retry (FAILED with its next run time and error, SCHEDULED when that is beyond the
-     * promotion window) and kill (KILLED with its error).
+     * promotion window), kill (KILLED with its error) and
+     * interrupted (PENDING again, attempt refunded). The attempt history drops its oldest entry when full.
      */
     private static final String COMPLETE = """
             UPDATE {tasks} t
             SET status = CASE WHEN c.status = 'FAILED' THEN %s ELSE c.status END,
-                run_at = coalesce(c.run_at, t.run_at),
-                last_error = CASE WHEN c.status = 'DONE' THEN t.last_error ELSE c.error END,
-                finished_at = CASE WHEN c.status = 'FAILED' THEN NULL ELSE now() END,
+                attempts = CASE WHEN c.status = 'PENDING' THEN t.attempts - (t.started_at IS NOT NULL)::int
+                                ELSE t.attempts + (t.started_at IS NULL)::int END,
+                run_at = CASE WHEN c.status = 'FAILED' THEN now() + c.delay_micros::bigint * interval '1 microsecond'
+                              WHEN c.status = 'PENDING' THEN now()
+                              ELSE t.run_at END,
+                last_error = CASE WHEN c.status = 'DONE' THEN NULL ELSE c.error END,
+                attempt_errors = CASE WHEN c.status IN ('FAILED', 'KILLED') THEN
+                        (CASE WHEN jsonb_array_length(t.attempt_errors) >= %d THEN t.attempt_errors - 0
+                              ELSE t.attempt_errors END)
+                        || jsonb_build_array(jsonb_build_object(
+                               'attempt', t.attempts + (t.started_at IS NULL)::int,
+                               'at', now(),
+                               'error', left(c.error, %d)))
+                    ELSE t.attempt_errors END,
+                finished_at = CASE WHEN c.status IN ('DONE', 'KILLED') THEN now() ELSE NULL END,
+                started_at = NULL,
                 lock_owner = NULL,
                 locked_at = NULL
-            FROM unnest(?::uuid[], ?::text[], ?::text[]::timestamptz[], ?::text[]) AS c(id, status, run_at, error)
+            FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) AS c(id, status, delay_micros, error)
             WHERE t.id = c.id AND t.status = 'RUNNING' AND t.lock_owner = ?""".formatted(
-            StoredStatus.waiting("coalesce(c.run_at, t.run_at)", "'FAILED'"));
+            StoredStatus.waiting("now() + c.delay_micros::bigint * interval '1 microsecond'", "'FAILED'"),
+            ATTEMPT_ERRORS_KEPT, ATTEMPT_ERROR_LENGTH);
 
-    /** Back to the queue as if never claimed: the attempt the claim counted is taken back. */
+    /** Back to the queue as if never claimed: a charged attempt is refunded. */
     private static final String RELEASE = """
             UPDATE {tasks}
-            SET status = 'PENDING', attempts = greatest(attempts - 1, 0), lock_owner = NULL, locked_at = NULL
+            SET status = 'PENDING', attempts = greatest(attempts - (started_at IS NOT NULL)::int, 0), started_at = NULL,
+                lock_owner = NULL, locked_at = NULL
             WHERE id = ANY (?::uuid[]) AND status = 'RUNNING' AND lock_owner = ?
             RETURNING queue""";
 
@@ -96,19 +126,23 @@ final class CompletionWriter {
         else {
             UUID[] ids = new UUID[n];
             String[] statuses = new String[n];
-            String[] runAts = new String[n];
+            String[] delays = new String[n];
             String[] errors = new String[n];
             int i = 0;
             for (Completion completion : completions) {
                 ids[i] = completion.taskId().value();
                 if (completion instanceof Completion.Retry retry) {
                     statuses[i] = "FAILED";
-                    runAts[i] = TaskRows.timestamp(retry.runAt());
+                    delays[i] = Long.toString(micros(retry.delay()));
                     errors[i] = text(retry.error());
                 }
                 else if (completion instanceof Completion.Kill kill) {
                     statuses[i] = "KILLED";
                     errors[i] = text(kill.error());
+                }
+                else if (completion instanceof Completion.Interrupted interrupted) {
+                    statuses[i] = "PENDING";
+                    errors[i] = text(interrupted.reason());
                 }
                 else {
                     statuses[i] = "DONE";
@@ -119,7 +153,7 @@ final class CompletionWriter {
                 PreparedStatement ps = connection.prepareStatement(completeSql);
                 ps.setArray(1, SqlArrays.uuids(connection, ids));
                 ps.setArray(2, SqlArrays.texts(connection, statuses));
-                ps.setArray(3, SqlArrays.texts(connection, runAts));
+                ps.setArray(3, SqlArrays.texts(connection, delays));
                 ps.setArray(4, SqlArrays.texts(connection, errors));
                 ps.setString(5, workerId);
                 return ps;
@@ -154,6 +188,15 @@ final class CompletionWriter {
             ids.add(completion.taskId());
         }
         return ids;
+    }
+
+    private static long micros(java.time.Duration delay) {
+        try {
+            return delay.toNanos() / 1000;
+        }
+        catch (ArithmeticException ex) {
+            return Long.MAX_VALUE / 1000;
+        }
     }
 
     /** Error text as PostgreSQL can store it (text cannot hold NUL characters). */

@@ -13,6 +13,11 @@ import org.apache.commons.logging.LogFactory;
  * {@link StoredStatus#PROMOTION_INTERVAL} on the other (so that a long retention round never delays a
  * scheduled task). Every run catches everything, so a database outage only delays the next run; the
  * first failure in a row is logged as a warning, the rest at debug level.
+ * <p>
+ * After a failed round (the database could not be reached) no orphan is rescued until this node has
+ * reached the database again for one full orphan threshold: during an outage no worker could
+ * heart-beat, and live workers must have had the time to do so before their claims are judged. Until
+ * then each round only checks that the database answers.
  */
 final class Maintenance implements AutoCloseable {
 
@@ -38,9 +43,18 @@ final class Maintenance implements AutoCloseable {
 
     private volatile boolean promotionFailing;
 
+    /** Since when the database answers again after a failed round; {@code null} while there was no outage. */
+    private volatile Long reconnectedAtNanos;
+
+    /** Whether the database did not answer since the last round that did. */
+    private volatile boolean outage;
+
+    private final long thresholdNanos;
+
     Maintenance(OrphanRescuer rescuer, RetentionPruner pruner, ScheduledPromoter promoter, Duration retentionInterval,
             String schema) {
         this.rescuer = rescuer;
+        this.thresholdNanos = rescuer.threshold().toNanos();
         this.pruner = pruner;
         this.promoter = promoter;
         this.retentionIntervalNanos = retentionInterval.toNanos();
@@ -137,9 +151,40 @@ final class Maintenance implements AutoCloseable {
         return failing;
     }
 
-    /** Rescues orphans once; see {@link OrphanRescuer#rescue()}. */
+    /**
+     * Rescues orphans once, see {@link OrphanRescuer#rescue()}, unless the database came back from an
+     * outage less than one orphan threshold ago: then it only checks that the database answers.
+     * @return how many tasks were put back (or killed), or -1 if another node is at it or it waits
+     */
     long rescue() {
-        long rescued = rescuer.rescue();
+        try {
+            if (outage || reconnectedAtNanos != null) {
+                rescuer.ping();
+                long now = System.nanoTime();
+                if (outage) {
+                    outage = false;
+                    reconnectedAtNanos = now;
+                    logger.info("Apalis maintenance of schema '" + schema + "' reaches the database again; orphans "
+                            + "are rescued once it has for one orphan threshold (" + rescuer.threshold() + ")");
+                }
+                if (now - reconnectedAtNanos < thresholdNanos) {
+                    return -1;
+                }
+                reconnectedAtNanos = null;
+            }
+        }
+        catch (RuntimeException ex) {
+            outage = true;
+            throw ex;
+        }
+        long rescued;
+        try {
+            rescued = rescuer.rescue();
+        }
+        catch (RuntimeException ex) {
+            outage = true;
+            throw ex;
+        }
         if (rescued > 0) {
             logger.warn("Put " + rescued + " task(s) of schema '" + schema + "' back in the queue: their workers stopped "
                     + "heart-beating while running them");

@@ -16,6 +16,7 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.util.ClassUtils;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.WorkerRegistration;
@@ -104,8 +105,10 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
     private final Maintenance maintenance;
 
     private final PostgresScheduleStore schedules;
+    private final Duration orphanThreshold;
 
     private PostgresStorage(Builder builder) {
+        this.orphanThreshold = builder.orphanThreshold;
         this.names = SchemaNames.of(builder.schema);
         StorageJdbc db = new StorageJdbc(builder.dataSource, names);
         SchemaInitializer schema = new SchemaInitializer(db);
@@ -202,16 +205,30 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
         workers.heartbeat(Objects.requireNonNull(workerId, "workerId"));
     }
 
+    /** {@inheritDoc} The ids are stored with the heart-beat, for the orphan rescuer. */
+    @Override
+    public void heartbeat(String workerId, Collection<TaskId> held) {
+        workers.heartbeat(Objects.requireNonNull(workerId, "workerId"), Objects.requireNonNull(held, "held"));
+    }
+
+    @Override
+    public Optional<Duration> orphanThreshold() {
+        return Optional.of(orphanThreshold);
+    }
+
     @Override
     public void deregister(String workerId) {
         workers.deregister(Objects.requireNonNull(workerId, "workerId"));
     }
 
     @Override
-    public List<Task> claim(String queue, String workerId, int max) {
-        Objects.requireNonNull(queue, "queue");
-        Objects.requireNonNull(workerId, "workerId");
-        return claimer.claim(queue, workerId, max);
+    public List<Task> claim(ClaimRequest request) {
+        return claimer.claim(Objects.requireNonNull(request, "request"));
+    }
+
+    @Override
+    public void started(String workerId, Collection<TaskId> ids) {
+        claimer.started(Objects.requireNonNull(workerId, "workerId"), Objects.requireNonNull(ids, "ids"));
     }
 
     @Override
@@ -226,9 +243,10 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
         writer.release(workerId, ids);
     }
 
+    /** {@inheritDoc} Computed in SQL against the database's {@code now()}. */
     @Override
-    public Optional<Instant> nextRunAt(String queue) {
-        return claimer.nextRunAt(Objects.requireNonNull(queue, "queue"));
+    public Optional<Duration> nextRunIn(String queue) {
+        return claimer.nextRunIn(Objects.requireNonNull(queue, "queue"));
     }
 
     /**

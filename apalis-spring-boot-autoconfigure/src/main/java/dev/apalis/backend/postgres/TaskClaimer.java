@@ -3,43 +3,62 @@ package dev.apalis.backend.postgres;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.ResultSetExtractor;
 
+import dev.apalis.backend.ClaimRequest;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskStatus;
 
 /**
- * Claims due tasks in one statement, and tells when the next waiting task is due.
+ * Claims due tasks in one statement, and tells how long until the next waiting task is due.
  * <p>
  * The claim selects the first {@code max} due tasks of the queue in the order of
  * {@code tasks_claim_idx} (priority, run time, id), skipping rows other claims have locked, and marks
  * them {@code RUNNING} under the worker in the same statement; the CTE is the fence that makes
- * {@code LIMIT} and {@code SKIP LOCKED} apply before the update. {@code RETURNING} has no order, so
- * the batch is sorted here.
+ * {@code LIMIT} and {@code SKIP LOCKED} apply before the update. The first {@code startingNow} rows
+ * the index scan returns (the claim order, numbered without a sort), and any row rescued before
+ * without a recorded start ({@code unstarted_rescues > 0}), are charged their attempt
+ * ({@code started_at} set); the rest are charged when the worker reports their start or their outcome.
+ * Which rows the claim charged is a hint for the worker only: a start report of a charged row and an
+ * outcome of an uncharged one both charge exactly once. A row without its own maximum of attempts gets the worker's. {@code RETURNING} has no
+ * order, so the batch is sorted here; its {@code attempts} is the attempt each task runs when started.
  */
 final class TaskClaimer {
 
     static final String CLAIM = """
-            WITH next AS (
+            WITH locked AS (
                 SELECT id FROM {tasks}
                 WHERE queue = ? AND status IN ('PENDING', 'FAILED') AND run_at <= now()
                 ORDER BY priority, run_at, id
                 LIMIT ?
                 FOR UPDATE SKIP LOCKED
+            ), next AS (
+                SELECT id, row_number() OVER () <= ? AS starting FROM locked
             )
             UPDATE {tasks} t
-            SET status = 'RUNNING', attempts = t.attempts + 1, lock_owner = ?, locked_at = now()
+            SET status = 'RUNNING',
+                attempts = t.attempts + (next.starting OR t.unstarted_rescues > 0)::int,
+                started_at = CASE WHEN next.starting OR t.unstarted_rescues > 0 THEN now() END,
+                max_attempts = CASE WHEN t.max_attempts = 0 THEN ? ELSE t.max_attempts END,
+                lock_owner = ?, locked_at = now()
             FROM next
             WHERE t.id = next.id
-            RETURNING t.id, t.payload::text, t.attempts, t.max_attempts, t.priority, t.run_at, t.last_error,
-                      t.unique_key, t.metadata::text, t.created_at""";
+            RETURNING t.id, t.payload::text, t.attempts + (t.started_at IS NULL)::int, t.max_attempts, t.priority,
+                      t.run_at, t.last_error, t.unique_key, t.metadata::text, t.created_at""";
+
+    /** Charges the attempts of claimed-ahead tasks whose handlers started (once: a charged row is left alone). */
+    static final String STARTED = """
+            UPDATE {tasks}
+            SET attempts = attempts + 1, started_at = now()
+            WHERE id = ANY (?::uuid[]) AND status = 'RUNNING' AND lock_owner = ? AND started_at IS NULL""";
 
     /**
      * The earliest future run time among the queue's waiting tasks: claimable ones (one probe of the
@@ -80,27 +99,39 @@ final class TaskClaimer {
                 WHERE p.priority IS NOT NULL""".formatted(runAtCondition);
     }
 
+    /** How long until the earliest future run time, in microseconds, computed on the database's clock. */
+    static final String NEXT_RUN_IN = """
+            SELECT (extract(epoch FROM next.run_at - now()) * 1000000)::bigint
+            FROM (%s) AS next(run_at)""".formatted(NEXT_RUN_AT);
+
     private final StorageJdbc db;
 
     private final String claimSql;
 
-    private final String nextRunAtSql;
+    private final String startedSql;
+
+    private final String nextRunInSql;
 
     TaskClaimer(StorageJdbc db) {
         this.db = db;
         this.claimSql = db.names().expand(CLAIM);
-        this.nextRunAtSql = db.names().expand(NEXT_RUN_AT);
+        this.startedSql = db.names().expand(STARTED);
+        this.nextRunInSql = db.names().expand(NEXT_RUN_IN);
     }
 
-    List<Task> claim(String queue, String workerId, int max) {
+    List<Task> claim(ClaimRequest request) {
+        int max = request.max();
         if (max <= 0) {
             return List.of();
         }
+        String queue = request.queue();
         List<Task> tasks = db.jdbc().query(connection -> {
             PreparedStatement ps = connection.prepareStatement(claimSql);
             ps.setString(1, queue);
             ps.setInt(2, max);
-            ps.setString(3, workerId);
+            ps.setInt(3, request.startingNow());
+            ps.setInt(4, request.maxAttempts());
+            ps.setString(5, request.workerId());
             return ps;
         }, (ResultSetExtractor<List<Task>>) rs -> read(rs, queue, max));
         if (tasks != null && tasks.size() > 1) {
@@ -109,10 +140,27 @@ final class TaskClaimer {
         return (tasks != null) ? tasks : List.of();
     }
 
-    Optional<Instant> nextRunAt(String queue) {
-        Instant next = db.jdbc().query(nextRunAtSql, rs -> rs.next() ? TaskRows.instant(rs, 1) : null, queue, queue,
-                queue, queue);
-        return Optional.ofNullable(next);
+    void started(String workerId, Collection<TaskId> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        db.jdbc().update(connection -> {
+            PreparedStatement ps = connection.prepareStatement(startedSql);
+            ps.setArray(1, SqlArrays.ids(connection, ids));
+            ps.setString(2, workerId);
+            return ps;
+        });
+    }
+
+    Optional<Duration> nextRunIn(String queue) {
+        Long micros = db.jdbc().query(nextRunInSql, rs -> {
+            if (!rs.next()) {
+                return null;
+            }
+            long value = rs.getLong(1);
+            return rs.wasNull() ? null : value;
+        }, queue, queue, queue, queue);
+        return (micros != null) ? Optional.of(Duration.ofNanos(Math.max(0, micros) * 1000)) : Optional.empty();
     }
 
     private static List<Task> read(ResultSet rs, String queue, int max) throws SQLException {

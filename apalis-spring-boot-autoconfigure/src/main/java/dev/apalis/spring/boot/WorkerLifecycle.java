@@ -22,7 +22,9 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.boot.convert.DurationStyle;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.env.Environment;
 import org.springframework.core.task.VirtualThreadTaskExecutor;
 
 import dev.apalis.backend.Backend;
@@ -63,8 +65,17 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
      */
     public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
-    /** How much longer than the longest worker shutdown timeout a stop waits before it calls back anyway. */
-    static final Duration STOP_GRACE = Duration.ofSeconds(10);
+    /**
+     * How much longer than the longest worker's worst-case stop time (see
+     * {@link WorkerBuilder#worstCaseStopTime(Duration)}) a stop waits before it calls back anyway.
+     */
+    static final Duration STOP_GRACE = Duration.ofSeconds(1);
+
+    /** Spring's property for the time a lifecycle phase may take to stop. */
+    static final String PHASE_TIMEOUT_PROPERTY = "spring.lifecycle.timeout-per-shutdown-phase";
+
+    /** Spring's default for {@value #PHASE_TIMEOUT_PROPERTY}. */
+    static final Duration DEFAULT_PHASE_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Log logger = LogFactory.getLog(WorkerLifecycle.class);
 
@@ -97,6 +108,9 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
     private volatile boolean running;
 
     private CountDownLatch keepAlive;
+
+    /** The workers of the last stop, until they terminated (the DataSource must outlive them). */
+    private volatile List<WorkerContext> lastStopped = List.of();
 
     WorkerLifecycle(ApalisProperties properties, Backend backend, PayloadCodec codec,
             ConfigurableListableBeanFactory beanFactory, ApplicationEventPublisher eventPublisher, boolean virtualThreads,
@@ -159,7 +173,70 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
                 this.keepAlive = startKeepAlive();
             }
             logStarted();
+            warnIfStopMayOutlastItsPhase();
         }
+    }
+
+    /**
+     * The longest a stop of the running workers takes: the worst-case stop time of the worker with the
+     * longest shutdown timeout, plus {@link #STOP_GRACE}.
+     */
+    Duration worstCaseStopTime() {
+        Duration longest = Duration.ZERO;
+        for (String name : this.contexts.keySet()) {
+            Duration timeout = definition(name).map(WorkerDefinition::shutdownTimeout).orElse(Duration.ZERO);
+            longest = (timeout.compareTo(longest) > 0) ? timeout : longest;
+        }
+        return WorkerBuilder.worstCaseStopTime(longest).plus(STOP_GRACE);
+    }
+
+    /**
+     * Warns when a stop may take longer than Spring gives this lifecycle phase: Spring would then go on
+     * and close the {@code DataSource} (and every other bean) while workers still write outcomes.
+     */
+    private void warnIfStopMayOutlastItsPhase() {
+        if (this.contexts.isEmpty()) {
+            return;
+        }
+        Duration phaseTimeout = phaseTimeout();
+        Duration worstCase = worstCaseStopTime();
+        if (worstCase.compareTo(phaseTimeout) <= 0) {
+            return;
+        }
+        WorkerDefinition longest = this.contexts.keySet()
+            .stream()
+            .map(this.definitions::get)
+            .filter(Objects::nonNull)
+            .max((a, b) -> a.shutdownTimeout().compareTo(b.shutdownTimeout()))
+            .orElseThrow();
+        Duration fits = phaseTimeout.minus(worstCase.minus(longest.shutdownTimeout()));
+        logger.warn("Apalis workers may take up to " + seconds(worstCase) + " to stop (worker '" + longest.name()
+                + "': shutdown timeout " + seconds(longest.shutdownTimeout()) + " + "
+                + seconds(worstCase.minus(longest.shutdownTimeout()))
+                + " for interrupted handlers and the last outcomes), longer than the " + seconds(phaseTimeout)
+                + " Spring gives their lifecycle phase (" + PHASE_TIMEOUT_PROPERTY + "). Spring would close the "
+                + "DataSource while they still run. Set apalis.shutdown.timeout (or apalis.workers." + longest.name()
+                + ".shutdown-timeout) to at most " + seconds(fits.isNegative() ? Duration.ZERO : fits) + ", or "
+                + PHASE_TIMEOUT_PROPERTY + " to at least " + seconds(worstCase));
+    }
+
+    private Duration phaseTimeout() {
+        Environment environment = this.beanFactory.getBeanProvider(Environment.class).getIfAvailable();
+        String value = (environment != null) ? environment.getProperty(PHASE_TIMEOUT_PROPERTY) : null;
+        if (value == null || value.isBlank()) {
+            return DEFAULT_PHASE_TIMEOUT;
+        }
+        try {
+            return DurationStyle.detectAndParse(value.trim());
+        }
+        catch (IllegalArgumentException ex) {
+            return DEFAULT_PHASE_TIMEOUT;
+        }
+    }
+
+    private static String seconds(Duration duration) {
+        long millis = duration.toMillis();
+        return (millis % 1000 == 0) ? (millis / 1000) + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     /**
@@ -276,6 +353,7 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
                 this.keepAlive = null;
             }
             List<WorkerContext> stopping = new ArrayList<>(this.contexts.values());
+            this.lastStopped = List.copyOf(stopping);
             for (WorkerContext context : stopping) {
                 try {
                     context.stop();
@@ -294,7 +372,8 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             Duration timeout = definition(context.name()).map(WorkerDefinition::shutdownTimeout).orElse(Duration.ZERO);
             longest = (timeout.compareTo(longest) > 0) ? timeout : longest;
         }
-        long deadline = System.nanoTime() + longest.plus(STOP_GRACE).toNanos();
+        Duration wait = WorkerBuilder.worstCaseStopTime(longest).plus(STOP_GRACE);
+        long deadline = System.nanoTime() + wait.toNanos();
         List<String> late = new ArrayList<>();
         try {
             for (WorkerContext context : stopping) {
@@ -310,8 +389,8 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             return;
         }
         if (!late.isEmpty()) {
-            logger.warn("Apalis workers " + late + " did not stop within " + longest.plus(STOP_GRACE).toSeconds()
-                    + " s; tasks they still hold go back to the queue after the orphan threshold");
+            logger.warn("Apalis workers " + late + " did not stop within " + seconds(wait)
+                    + "; tasks they still hold go back to the queue after the orphan threshold");
         }
         else if (logger.isDebugEnabled()) {
             logger.debug("Stopped " + stopping.size() + " Apalis workers");
@@ -328,10 +407,19 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
         return PHASE;
     }
 
+    /**
+     * Stops the workers if they run, and waits for those of the last stop that have not terminated
+     * (when Spring's phase timeout ended the wait early): this bean depends on the backend and so on its
+     * {@code DataSource}, which is destroyed after it, so the workers never outlive the DataSource.
+     */
     @Override
     public void destroy() {
         if (this.running) {
             stop();
+        }
+        List<WorkerContext> stopped = this.lastStopped;
+        if (stopped.stream().anyMatch(WorkerContext::isRunning)) {
+            awaitTermination(stopped);
         }
     }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import javax.sql.DataSource;
@@ -134,7 +135,8 @@ class PostgresClaimTest {
         assertThat(runAt).isBetween(pushedAt.plusMillis(1400), pushedAt.plusMillis(1700));
 
         assertThat(storage.claim(queue, "w1", 10)).isEmpty();
-        assertThat(storage.nextRunAt(queue)).contains(runAt);
+        assertThat(storage.nextRunIn(queue)).hasValueSatisfying(
+                in -> assertThat(in).isBetween(Duration.ofMillis(1), Duration.ofMillis(1700)));
 
         List<Task> claimed = new ArrayList<>();
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
@@ -142,12 +144,12 @@ class PostgresClaimTest {
         Instant claimedAt = Instant.now();
         assertThat(claimed).extracting(Task::id).containsExactly(id);
         assertThat(claimedAt).isAfterOrEqualTo(runAt);
-        assertThat(storage.nextRunAt(queue)).isEmpty();
+        assertThat(storage.nextRunIn(queue)).isEmpty();
     }
 
     @Test
-    void nextRunAtIsTheEarliestFutureRunTimeOverAllPriorities() {
-        assertThat(storage.nextRunAt(queue)).isEmpty();
+    void nextRunInIsTheTimeUntilTheEarliestFutureRunTimeOverAllPriorities() {
+        assertThat(storage.nextRunIn(queue)).isEmpty();
         Instant now = Instant.now();
         storage.pushAll(List.of(
                 numbered(queue, 1, TaskOptions.defaults().priority(5).runAt(now.plusSeconds(20))),
@@ -157,20 +159,21 @@ class PostgresClaimTest {
                 numbered(queue, 5, TaskOptions.defaults().priority(1)),
                 numbered(queue + "-other", 6, TaskOptions.defaults().runAt(now.plusSeconds(1)))));
 
-        Optional<Instant> next = storage.nextRunAt(queue);
+        Optional<Duration> next = storage.nextRunIn(queue);
 
         assertThat(next).isPresent();
-        assertThat(Duration.between(now, next.get()).toMillis()).isBetween(9_990L, 10_010L);
-        assertThat(storage.nextRunAt("nothing-here")).isEmpty();
+        Duration elapsed = Duration.between(now, Instant.now());
+        assertThat(next.get().plus(elapsed).toMillis()).isBetween(9_900L, 10_100L);
+        assertThat(storage.nextRunIn("nothing-here")).isEmpty();
     }
 
     @Test
     void completeWritesDoneRetryAndKillInOneBatch() {
         List<TaskId> ids = storage.pushAll(TestTasks.numbered(queue, 1, 4));
         assertThat(storage.claim(queue, "w1", 10)).hasSize(3);
-        Instant retryAt = Instant.now().plusSeconds(3600);
+        Instant before = Instant.now();
 
-        storage.complete("w1", List.of(Completion.done(ids.get(0)), Completion.retry(ids.get(1), retryAt, "boom"),
+        storage.complete("w1", List.of(Completion.done(ids.get(0)), Completion.retry(ids.get(1), Duration.ofHours(1), "boom"),
                 Completion.kill(ids.get(2), "bad input")));
 
         Task done = storage.find(ids.get(0)).orElseThrow();
@@ -179,21 +182,23 @@ class PostgresClaimTest {
         Task failed = storage.find(ids.get(1)).orElseThrow();
         assertThat(failed.status()).isEqualTo(TaskStatus.FAILED);
         assertThat(failed.lastError()).isEqualTo("boom");
-        assertThat(failed.runAt()).isEqualTo(retryAt.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+        assertThat(failed.runAt()).isBetween(before.plus(Duration.ofHours(1)).minusSeconds(1),
+                Instant.now().plus(Duration.ofHours(1)).plusSeconds(1));
         assertThat(failed.finishedAt()).isNull();
         assertThat(failed.attempts()).isEqualTo(1);
         Task killed = storage.find(ids.get(2)).orElseThrow();
         assertThat(killed.status()).isEqualTo(TaskStatus.KILLED);
         assertThat(killed.lastError()).isEqualTo("bad input");
         assertThat(killed.finishedAt()).isNotNull();
-        assertThat(storage.nextRunAt(queue)).contains(failed.runAt());
+        assertThat(storage.nextRunIn(queue)).hasValueSatisfying(
+                in -> assertThat(in).isBetween(Duration.ofMinutes(59), Duration.ofHours(1)));
     }
 
     @Test
     void failedTaskIsClaimedAgainAtItsRetryTimeWithTheNextAttempt() {
         TaskId id = storage.push(numbered(queue, 1));
         storage.claim(queue, "w1", 1);
-        storage.complete("w1", List.of(Completion.retry(id, Instant.now().minusMillis(1), "first failure")));
+        storage.complete("w1", List.of(Completion.retry(id, Duration.ZERO, "first failure")));
 
         List<Task> again = storage.claim(queue, "w2", 1);
 
@@ -203,7 +208,23 @@ class PostgresClaimTest {
         });
         storage.complete("w2", List.of(Completion.done(id)));
         assertThat(storage.find(id).orElseThrow()).extracting(Task::status, Task::attempts, Task::lastError)
-            .containsExactly(TaskStatus.DONE, 2, "first failure");
+            .containsExactly(TaskStatus.DONE, 2, null);
+        assertThat(jdbc.queryForObject("SELECT jsonb_array_length(attempt_errors) FROM apalis.tasks WHERE id = ?",
+                Integer.class, id.value())).as("the failed attempt stays in the history").isEqualTo(1);
+    }
+
+    @Test
+    void theAttemptHistoryKeepsTheLastTenFailuresWithTheirErrorsCutTo4000Characters() {
+        TaskId id = storage.push(numbered(queue, 1));
+        for (int attempt = 1; attempt <= 12; attempt++) {
+            assertThat(storage.claim(queue, "w1", 1)).singleElement().extracting(Task::attempts).isEqualTo(attempt);
+            storage.complete("w1", List.of(Completion.retry(id, Duration.ZERO, "failure " + attempt + " " + "x".repeat(5000))));
+        }
+        List<Map<String, Object>> history = jdbc.queryForList("""
+                SELECT (e->>'attempt')::int AS attempt, length(e->>'error') AS length
+                FROM apalis.tasks, jsonb_array_elements(attempt_errors) e WHERE id = ?""", id.value());
+        assertThat(history).extracting(row -> row.get("attempt")).containsExactly(3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
+        assertThat(history).extracting(row -> row.get("length")).containsOnly(4000);
     }
 
     @Test
@@ -239,12 +260,14 @@ class PostgresClaimTest {
             .isEqualTo(TaskStatus.RUNNING);
 
         storage.complete("winner", List.of(Completion.done(id)));
-        storage.complete("lost", List.of(Completion.retry(id, Instant.now(), "late retry")));
+        storage.complete("lost", List.of(Completion.retry(id, Duration.ZERO, "late retry")));
 
         Task task = storage.find(id).orElseThrow();
         assertThat(task.status()).isEqualTo(TaskStatus.DONE);
         assertThat(task.attempts()).isEqualTo(2);
-        assertThat(task.lastError()).contains("worker lost stopped heart-beating");
+        assertThat(task.lastError()).isNull();
+        assertThat(jdbc.queryForObject("SELECT attempt_errors->0->>'error' FROM apalis.tasks WHERE id = ?", String.class,
+                id.value())).contains("worker lost stopped heart-beating");
     }
 
     @Test

@@ -54,7 +54,7 @@ class PostgresInspectorTest {
         storage.pushAll(TestTasks.numbered("count-b", 0, 2));
         storage.claim("count-a", "w", 3);
         storage.complete("w", List.of(Completion.done(a.get(0)), Completion.kill(a.get(1), "x"),
-                Completion.retry(a.get(2), Instant.now().plusSeconds(60), "y")));
+                Completion.retry(a.get(2), Duration.ofSeconds(60), "y")));
         storage.claim("count-b", "w", 1);
 
         List<QueueCount> counts = storage.countByQueueAndStatus().stream()
@@ -129,7 +129,7 @@ class PostgresInspectorTest {
         TaskId pending = storage.push(numbered("cancel", 2));
         TaskId running = storage.push(numbered("cancel", 3, TaskOptions.defaults().priority(-1)));
         assertThat(storage.claim("cancel", "w", 2)).extracting(Task::id).containsExactly(running, failed);
-        storage.complete("w", List.of(Completion.retry(failed, Instant.now().plus(Duration.ofHours(1)), "later")));
+        storage.complete("w", List.of(Completion.retry(failed, Duration.ofHours(1), "later")));
         assertThat(storage.find(failed).orElseThrow().status()).isEqualTo(TaskStatus.FAILED);
         TaskId done = storage.push(numbered("cancel-done", 4));
         storage.claim("cancel-done", "w", 1);

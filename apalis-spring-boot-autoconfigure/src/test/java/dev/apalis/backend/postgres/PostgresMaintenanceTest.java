@@ -121,9 +121,10 @@ class PostgresMaintenanceTest {
         try (PostgresStorage storage = PostgresStorage.builder(dataSource).schema("rescue").maintenance(false)
             .orphanThreshold(Duration.ofSeconds(10)).build()) {
             String q = "q";
-            // alive: fresh heart-beat, old claim -> kept
+            // alive: fresh heart-beat that names the task, old claim -> kept
             storage.register(new WorkerRegistration("alive", "alive", q));
             TaskId alive = claimed(storage, q, "alive", TaskOptions.defaults(), true);
+            storage.heartbeat("alive", List.of(alive));
             // stale: old heart-beat, old claim -> rescued
             storage.register(new WorkerRegistration("stale", "stale", q));
             TaskId stale = claimed(storage, q, "stale", TaskOptions.defaults(), true);
@@ -151,14 +152,14 @@ class PostgresMaintenanceTest {
                 Task task = storage.find(id).orElseThrow();
                 assertThat(task.status()).isEqualTo(TaskStatus.PENDING);
                 assertThat(task.attempts()).isEqualTo(1);
-                assertThat(task.lastError()).startsWith("Attempt 1 was interrupted: worker ")
-                    .contains("stopped heart-beating");
+                assertThat(task.lastError()).startsWith("Interrupted: worker ")
+                    .contains("stopped heart-beating during attempt 1");
             }
             Task killed = storage.find(lastAttempt).orElseThrow();
             assertThat(killed.status()).isEqualTo(TaskStatus.KILLED);
             assertThat(killed.finishedAt()).isNotNull();
-            assertThat(killed.lastError()).isEqualTo("Gave up after 1 attempts: worker stale stopped heart-beating "
-                    + "during the last one");
+            assertThat(killed.lastError()).isEqualTo("Gave up after 1 attempts: its worker stopped heart-beating "
+                    + "(crashed, was killed or lost the database) during 1 of them, the last one on worker stale");
             assertThat(jdbc.queryForObject("SELECT lock_owner FROM rescue.tasks WHERE id = ?", String.class,
                     stale.value())).isNull();
 

@@ -56,7 +56,7 @@ class PostgresQueueCountTest {
             List<TaskId> claimed = storage.claim("b", "w", 4).stream().map(t -> t.id()).toList();
             storage.complete("w", List.of(new Completion.Done(claimed.get(0)),
                     new Completion.Kill(claimed.get(1), "no"),
-                    new Completion.Retry(claimed.get(2), Instant.now().plusSeconds(3600), "later")));
+                    new Completion.Retry(claimed.get(2), Duration.ofSeconds(3600), "later")));
 
             Map<String, Long> expected = Map.of("a:PENDING", 4L, "b:DONE", 1L, "b:KILLED", 1L, "b:FAILED", 1L,
                     "b:RUNNING", 1L);

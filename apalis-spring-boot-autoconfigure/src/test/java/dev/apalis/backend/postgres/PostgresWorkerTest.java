@@ -246,10 +246,22 @@ class PostgresWorkerTest {
                 && storage.find(hopeless).orElseThrow().status() == TaskStatus.KILLED);
         Task done = storage.find(flaky).orElseThrow();
         assertThat(done.attempts()).isEqualTo(3);
-        assertThat(done.lastError()).contains("flaky failure 2");
+        assertThat(done.lastError()).as("success clears the last error").isNull();
+        // the history of failed attempts stays: attempt, time and error of each, oldest first
+        List<Map<String, Object>> history = jdbc.queryForList("""
+                SELECT (e->>'attempt')::int AS attempt, e->>'error' AS error, (e->>'at')::timestamptz AS at
+                FROM apalis.tasks, jsonb_array_elements(attempt_errors) e WHERE id = ?""", flaky.value());
+        assertThat(history).extracting(row -> row.get("attempt")).containsExactly(1, 2);
+        assertThat(history).extracting(row -> (String) row.get("error"))
+            .satisfiesExactly(error -> assertThat(error).contains("flaky failure 1"),
+                    error -> assertThat(error).contains("flaky failure 2"));
+        assertThat(history).allSatisfy(row -> assertThat(row.get("at")).isNotNull());
         Task dead = storage.find(hopeless).orElseThrow();
         assertThat(dead.attempts()).isEqualTo(2);
         assertThat(dead.lastError()).contains("Gave up after 2 attempts").contains("always fails, attempt 2");
+        assertThat(jdbc.queryForList("SELECT (e->>'attempt')::int FROM apalis.tasks, "
+                + "jsonb_array_elements(attempt_errors) e WHERE id = ?", Integer.class, hopeless.value()))
+            .containsExactly(1, 2);
     }
 
     @Test

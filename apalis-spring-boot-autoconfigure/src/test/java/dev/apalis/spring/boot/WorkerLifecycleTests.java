@@ -279,7 +279,8 @@ class WorkerLifecycleTests {
             context.getBean(WorkerLifecycle.class).stop(calledBack::countDown);
             assertThat(calledBack.await(10, TimeUnit.SECONDS)).isTrue();
             Task task = client.find(id).orElseThrow();
-            assertThat(task.status()).isEqualTo(TaskStatus.FAILED);
+            assertThat(task.status()).isEqualTo(TaskStatus.PENDING);
+            assertThat(task.attempts()).as("a graceful stop costs no attempt").isZero();
             assertThat(task.lastError()).contains("Interrupted").contains("shutdown timeout");
             assertThat(handlers.slowInterrupted).hasValue(1);
         });

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -22,11 +23,16 @@ import dev.apalis.worker.WorkerEventListener;
  * {@code stopped}) that reads 1 for the state it is in and 0 for the others, the usual shape of a
  * state in Prometheus. They read the {@link WorkerActivity}, so nothing is queried. A worker's gauges
  * are registered when it starts (it is a listener of every worker, for its {@code Start} event).
+ * With them, the counter {@value #STUCK_METER_NAME}, tagged {@code worker} and {@code queue}: handlers
+ * that ran past their timeout and ignored its interrupt (each keeps its slot until it returns).
  */
 public final class WorkerStateMetrics implements MeterBinder, WorkerEventListener {
 
     /** The gauges' name. */
     public static final String METER_NAME = "apalis.worker.state";
+
+    /** The stuck handlers counter's name. */
+    public static final String STUCK_METER_NAME = "apalis.worker.handlers.stuck";
 
     private static final List<WorkerState> STATES = List.of(WorkerState.RUNNING, WorkerState.PAUSED,
             WorkerState.FAILING, WorkerState.STOPPED);
@@ -72,6 +78,11 @@ public final class WorkerStateMetrics implements MeterBinder, WorkerEventListene
                 .strongReference(true)
                 .register(registry);
         }
+        FunctionCounter.builder(STUCK_METER_NAME, this.activity, (activity) -> activity.stuckHandlers(worker))
+            .description("Handlers that ran past their timeout and ignored its interrupt")
+            .tag("worker", worker)
+            .tag("queue", queue)
+            .register(registry);
     }
 
     private double is(String worker, WorkerState state) {

@@ -1,5 +1,6 @@
 package dev.apalis.spring.boot.metrics;
 
+import java.time.Duration;
 import java.time.Instant;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.apalis.spring.TestWorkers;
 import dev.apalis.spring.WorkerActivity;
+import dev.apalis.task.TaskId;
 import dev.apalis.worker.WorkerEvent;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,6 +45,25 @@ class WorkerStateMetricsTests {
 
         email.stop();
         assertThat(states("email")).containsExactly(0.0, 0.0, 0.0, 1.0);
+    }
+
+    @Test
+    void stuckHandlersAreCountedPerWorker() {
+        this.metrics.bindTo(this.registry);
+        TestWorkers.FakeWorker email = this.workers.running("email");
+        this.metrics.onEvent(email, new WorkerEvent.Start("email", Instant.now()));
+        assertThat(stuck("email")).isZero();
+
+        this.activity.onEvent(email, new WorkerEvent.TaskStuck("email", Instant.now(), TaskId.next(), "email", 1,
+                Duration.ofSeconds(2)));
+
+        assertThat(stuck("email")).isEqualTo(1.0);
+        assertThat(this.activity.stuckHandlers("email")).isOne();
+    }
+
+    private double stuck(String worker) {
+        return this.registry.get(WorkerStateMetrics.STUCK_METER_NAME).tag("worker", worker).tag("queue", worker)
+            .functionCounter().count();
     }
 
     @Test

@@ -45,7 +45,10 @@ interface BackendTime {
 
         private static final String ADVANCE = """
                 UPDATE "%s".tasks
-                SET run_at = run_at - ? * interval '1 microsecond'
+                SET run_at = run_at - ? * interval '1 microsecond',
+                    status = CASE WHEN status <> 'SCHEDULED' THEN status
+                                  WHEN run_at - ? * interval '1 microsecond' > now() + interval '5 seconds' THEN status
+                                  WHEN attempts > 0 THEN 'FAILED' ELSE 'PENDING' END
                 WHERE status IN ('PENDING', 'SCHEDULED', 'FAILED')""";
 
         private final JdbcTemplate jdbc;
@@ -67,7 +70,10 @@ interface BackendTime {
             if (duration.isNegative()) {
                 throw new IllegalArgumentException("Time only moves forward: advance by zero or more, was " + duration);
             }
-            this.jdbc.update(this.sql, duration.toNanos() / 1000);
+            long micros = duration.toNanos() / 1000;
+            // Scheduled tasks that come within the storage's promotion window are promoted at once, as its
+            // promoter would do within a second.
+            this.jdbc.update(this.sql, micros, micros);
         }
     }
 

@@ -162,17 +162,17 @@ public final class TaskTester {
      */
     public List<TaskRun> runAll(String queue) {
         List<TaskRun> runs = new ArrayList<>(runPending(queue));
-        Optional<Instant> next = this.backend.nextRunAt(queue);
+        Optional<Duration> next = this.backend.nextRunIn(queue);
         for (int moves = 1; next.isPresent(); moves++) {
             if (runs.size() >= MAX_ATTEMPTS_PER_CALL || moves > MAX_ATTEMPTS_PER_CALL) {
                 throw new IllegalStateException("Queue '" + queue + "' still has waiting tasks after " + runs.size()
                         + " attempts and " + moves + " moves of time; does a handler keep pushing to its own queue?");
             }
             // At least a millisecond, so that a backend clock a little behind this JVM's cannot stall the loop.
-            Duration wait = Duration.between(this.time.now(), next.get());
+            Duration wait = next.get();
             advance((wait.compareTo(MIN_TIME_STEP) < 0) ? MIN_TIME_STEP : wait);
             runs.addAll(runPending(queue));
-            next = this.backend.nextRunAt(queue);
+            next = this.backend.nextRunIn(queue);
         }
         return runs;
     }
@@ -265,7 +265,7 @@ public final class TaskTester {
                     : definition.retryPolicy().delayAfter(task.attempts());
             Instant retryAt = this.time.now().plus(delay);
             run = new TaskRun(task.id(), task.queue(), name, task.attempts(), TaskRun.Outcome.RETRIED, failure, retryAt);
-            completion = Completion.retry(task.id(), retryAt, describe(failure));
+            completion = Completion.retry(task.id(), delay, describe(failure));
             events.add(new WorkerEvent.TaskFailed(name, at, task.id(), task.queue(), task.attempts(), duration, failure,
                     retryAt));
         }

@@ -4,13 +4,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,8 +93,13 @@ final class WorkerRuntime implements WorkerContext {
     static final Duration STUCK_AFTER = Duration.ofSeconds(1);
 
     /** A claimed task and whether its claim charged its attempt. */
-    private record Claimed(Task task, boolean charged) {
+    /** A claimed task waiting for a slot; {@code order} keeps claim order among tasks of one priority. */
+    private record Claimed(Task task, boolean charged, long order) {
     }
+
+    /** Waiting tasks start by priority first, so a task pushed urgent does not queue behind tasks claimed ahead. */
+    private static final Comparator<Claimed> START_ORDER = Comparator.comparingInt((Claimed c) -> c.task().priority())
+        .thenComparingLong(Claimed::order);
 
     private enum State {
         NEW, RUNNING, STOPPING, STOPPED
@@ -141,7 +146,10 @@ final class WorkerRuntime implements WorkerContext {
     private final AtomicInteger unreported = new AtomicInteger();
 
     /** Claimed tasks that wait for a slot; guarded by {@code this}. */
-    private final Deque<Claimed> waiting = new ArrayDeque<>();
+    private final Queue<Claimed> waiting = new PriorityQueue<>(START_ORDER);
+
+    /** Claims handed to {@code waiting} so far; guarded by {@code this}. */
+    private long claimOrder;
 
     /** The ids of the tasks claimed and not yet completed or released, named at each heart-beat. */
     private final Set<TaskId> held = ConcurrentHashMap.newKeySet();
@@ -376,7 +384,7 @@ final class WorkerRuntime implements WorkerContext {
                     }
                     synchronized (this) {
                         for (Task task : tasks) {
-                            waiting.add(new Claimed(task, index++ < startingNow));
+                            waiting.add(new Claimed(task, index++ < startingNow, claimOrder++));
                         }
                         waitingSize = waiting.size();
                     }

@@ -1,7 +1,9 @@
 package dev.apalis.worker;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -77,6 +79,41 @@ class WorkerPrefetchTest {
         assertThat(count(storage, TaskStatus.DONE)).isEqualTo(2);
         assertThat(count(storage, TaskStatus.PENDING)).isEqualTo(8);
         assertThat(running(storage)).isZero();
+    }
+
+    @Test
+    void anUrgentTaskClaimedLaterStartsBeforeTasksClaimedAheadOfIt() throws Exception {
+        MemoryStorage storage = new MemoryStorage();
+        for (int n = 0; n < 5; n++) {
+            storage.push(new NewTask("q", "{\"n\":" + n + "}", TaskOptions.defaults()));
+        }
+        CountDownLatch release = new CountDownLatch(1);
+        List<Object> order = new CopyOnWriteArrayList<>();
+        WorkerContext worker = WorkerBuilder.named("q")
+            .backend(storage)
+            .concurrency(1)
+            .prefetch(8)
+            .build(Map.class, (payload, context) -> {
+                order.add(payload.get("n"));
+                release.await();
+            })
+            .start();
+        try {
+            // One runs and four wait in the worker, claimed ahead; then an urgent task is pushed and claimed.
+            await().atMost(Duration.ofSeconds(10)).until(() -> running(storage) == 5 && order.size() == 1);
+            storage.push(new NewTask("q", "{\"n\":\"urgent\"}", TaskOptions.defaults().priority(-10)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> running(storage) == 6);
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> count(storage, TaskStatus.DONE) == 6);
+            assertThat(order).hasSize(6);
+            assertThat(order.get(1)).isEqualTo("urgent");
+            assertThat(order.subList(2, 6)).containsExactly(1, 2, 3, 4);
+        }
+        finally {
+            release.countDown();
+            worker.stop();
+            assertThat(worker.awaitTermination(Duration.ofSeconds(10))).isTrue();
+        }
     }
 
     private static long running(MemoryStorage storage) {

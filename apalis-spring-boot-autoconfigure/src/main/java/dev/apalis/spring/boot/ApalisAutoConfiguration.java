@@ -54,6 +54,11 @@ public final class ApalisAutoConfiguration {
     private static final Duration DEFAULT_LIFECYCLE_PHASE_TIMEOUT = Duration.ofSeconds(30);
 
     @Bean
+    static ApalisPropertiesChecker apalisPropertiesChecker() {
+        return new ApalisPropertiesChecker();
+    }
+
+    @Bean
     @ConditionalOnMissingBean(PayloadCodec.class)
     JsonPayloadCodec apalisPayloadCodec(ObjectProvider<JsonMapper> jsonMapper) {
         JsonMapper mapper = jsonMapper.getIfUnique();

@@ -30,6 +30,7 @@ final class TaskClaimer {
             WITH next AS (
                 SELECT id FROM {tasks}
                 WHERE queue = ? AND status IN ('PENDING', 'FAILED') AND run_at <= now()
+                  AND NOT EXISTS (SELECT 1 FROM {queues} q WHERE q.name = ? AND q.paused)
                 ORDER BY priority, run_at, id
                 LIMIT ?
                 FOR UPDATE SKIP LOCKED
@@ -90,8 +91,9 @@ final class TaskClaimer {
         List<Task> tasks = db.jdbc().query(connection -> {
             PreparedStatement ps = connection.prepareStatement(claimSql);
             ps.setString(1, queue);
-            ps.setInt(2, max);
-            ps.setString(3, workerId);
+            ps.setString(2, queue);
+            ps.setInt(3, max);
+            ps.setString(4, workerId);
             return ps;
         }, (ResultSetExtractor<List<Task>>) rs -> read(rs, queue, max));
         if (tasks != null && tasks.size() > 1) {

@@ -75,6 +75,11 @@ public final class ApalisAutoConfiguration {
     }
 
     @Bean
+    WorkerEventLogging apalisWorkerEventLogging() {
+        return new WorkerEventLogging();
+    }
+
+    @Bean
     @ConditionalOnMissingBean(TaskOperator.class)
     BackendTaskOperator apalisTaskOperator(Backend backend) {
         return new BackendTaskOperator(backend);

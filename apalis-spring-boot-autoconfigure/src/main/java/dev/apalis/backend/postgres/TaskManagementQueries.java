@@ -48,17 +48,24 @@ final class TaskManagementQueries {
 
     private static final String DETAILS = "SELECT " + COLUMNS + ", attempt_errors::text FROM {tasks} WHERE id = ?";
 
-    private static final String FIRST_PAGE = """
-            SELECT %s FROM {tasks} t
-            WHERE t.queue = ? AND %s
-            ORDER BY t.created_at DESC, t.id DESC
-            LIMIT ?""";
+    /**
+     * One stored status of a listing, newest first: with an index on (queue, status, created_at DESC,
+     * id DESC) an index scan that stops after LIMIT rows. Takes the queue, the cursor (when
+     * {@code after} is {@code true}) and the limit.
+     */
+    private static String branch(String condition, boolean after) {
+        return "(SELECT " + COLUMNS + " FROM {tasks} t WHERE t.queue = ? AND " + condition
+                + (after ? " AND (t.created_at, t.id) < (?, ?)" : "") + " ORDER BY t.created_at DESC, t.id DESC LIMIT ?)";
+    }
 
-    private static final String NEXT_PAGE = """
-            SELECT %s FROM {tasks} t
-            WHERE t.queue = ? AND %s AND (t.created_at, t.id) < (?, ?)
-            ORDER BY t.created_at DESC, t.id DESC
-            LIMIT ?""";
+    /** A listing over one or more stored statuses: one ordered branch each, merged. */
+    private static String listing(List<String> conditions, boolean after) {
+        if (conditions.size() == 1) {
+            return branch(conditions.get(0), after);
+        }
+        return "SELECT * FROM (" + String.join(" UNION ALL ", conditions.stream().map((c) -> branch(c, after)).toList())
+                + ") t ORDER BY t.created_at DESC, t.id DESC LIMIT ?";
+    }
 
     /** Tasks that wait: for their first attempt, or for a retry. */
     private static final String WAITING = "t.status IN ('PENDING', 'SCHEDULED', 'FAILED')";
@@ -150,6 +157,18 @@ final class TaskManagementQueries {
         };
     }
 
+    /**
+     * The conditions of a public status, one per stored status (so each can be served by an index on
+     * the stored status); together they are {@link #storedCondition}.
+     */
+    static List<String> storedConditions(TaskStatus status) {
+        return switch (status) {
+            case PENDING -> List.of("t.status = 'PENDING'", "t.status = 'SCHEDULED' AND t.attempts = 0");
+            case FAILED -> List.of("t.status = 'FAILED'", "t.status = 'SCHEDULED' AND t.attempts > 0");
+            default -> List.of(storedCondition(status));
+        };
+    }
+
     /** The public status of a stored one (see {@link #storedCondition}). */
     static TaskStatus publicStatus(String stored, int attempts) {
         if ("SCHEDULED".equals(stored)) {
@@ -171,16 +190,21 @@ final class TaskManagementQueries {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be 1 or more, was " + limit);
         }
-        String condition = storedCondition(status);
-        List<Task> tasks;
-        if (after == null) {
-            tasks = db.jdbc().query(sql(FIRST_PAGE.formatted(COLUMNS, condition)), (rs, row) -> task(rs), queue,
-                    limit + 1);
+        List<String> conditions = storedConditions(status);
+        List<Object> parameters = new ArrayList<>();
+        for (int i = 0; i < conditions.size(); i++) {
+            parameters.add(queue);
+            if (after != null) {
+                parameters.add(Timestamp.from(after.createdAt()));
+                parameters.add(after.id().value());
+            }
+            parameters.add(limit + 1);
         }
-        else {
-            tasks = db.jdbc().query(sql(NEXT_PAGE.formatted(COLUMNS, condition)), (rs, row) -> task(rs), queue,
-                    Timestamp.from(after.createdAt()), after.id().value(), limit + 1);
+        if (conditions.size() > 1) {
+            parameters.add(limit + 1);
         }
+        List<Task> tasks = db.jdbc().query(sql(listing(conditions, after != null)), (rs, row) -> task(rs),
+                parameters.toArray());
         if (tasks.size() <= limit) {
             return new TaskPage(tasks, null);
         }

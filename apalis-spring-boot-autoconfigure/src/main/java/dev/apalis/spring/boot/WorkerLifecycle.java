@@ -294,7 +294,10 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             Duration timeout = definition(context.name()).map(WorkerDefinition::shutdownTimeout).orElse(Duration.ZERO);
             longest = (timeout.compareTo(longest) > 0) ? timeout : longest;
         }
-        long deadline = System.nanoTime() + longest.plus(STOP_GRACE).toNanos();
+        long started = System.nanoTime();
+        long deadline = started + longest.plus(STOP_GRACE).toNanos();
+        logger.info("Draining " + stopping.size() + " Apalis worker" + ((stopping.size() == 1) ? "" : "s")
+                + ": no more claims; tasks in flight have up to " + longest.toMillis() + " ms to finish");
         List<String> late = new ArrayList<>();
         try {
             for (WorkerContext context : stopping) {
@@ -313,8 +316,9 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             logger.warn("Apalis workers " + late + " did not stop within " + longest.plus(STOP_GRACE).toSeconds()
                     + " s; tasks they still hold go back to the queue after the orphan threshold");
         }
-        else if (logger.isDebugEnabled()) {
-            logger.debug("Stopped " + stopping.size() + " Apalis workers");
+        else {
+            logger.info("Drained " + stopping.size() + " Apalis worker" + ((stopping.size() == 1) ? "" : "s") + " in "
+                    + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
         }
     }
 

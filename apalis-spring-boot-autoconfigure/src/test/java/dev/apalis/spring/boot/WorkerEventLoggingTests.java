@@ -53,4 +53,26 @@ class WorkerEventLoggingTests {
             .contains("claim failed again (4 more since the last report)")
             .contains("Apalis worker 'email' works again after 6 errors");
     }
+
+    @Test
+    void startAndDrainAreLoggedAtInfo(CapturedOutput output) {
+        new org.springframework.boot.test.context.runner.ApplicationContextRunner()
+            .withConfiguration(org.springframework.boot.autoconfigure.AutoConfigurations.of(ApalisAutoConfiguration.class))
+            .withPropertyValues("apalis.backend=memory")
+            .withUserConfiguration(EmailHandler.class)
+            .run((context) -> assertThat(context).hasNotFailed());
+
+        assertThat(output).contains("Apalis worker 'email' started")
+            .contains("Draining 1 Apalis worker: no more claims")
+            .containsPattern("Drained 1 Apalis worker in \\d+ ms")
+            .contains("Apalis worker 'email' stopped");
+    }
+
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    static class EmailHandler {
+
+        @dev.apalis.spring.TaskHandler("email")
+        void handle(String payload) {
+        }
+    }
 }

@@ -53,9 +53,10 @@ public interface TaskInspector {
     }
 
     /**
-     * Puts a killed task back in its queue to run now, with its attempt count reset.
+     * Puts a killed task back in its queue to run now, with its attempt count reset. A backend that
+     * implements {@link TaskManagement} also makes a failed task (one waiting for a retry) run now.
      * @param id the task
-     * @return {@code true} if it was killed and is now pending, {@code false} otherwise
+     * @return {@code true} if it is now pending, {@code false} otherwise
      */
     boolean retry(TaskId id);
 

@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.TaskProducer;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.PayloadCodec;
 import dev.apalis.task.Task;
@@ -17,6 +18,8 @@ import dev.apalis.task.TaskOptions;
  * The {@link TaskClient} over a {@link Backend}: encodes payloads with a {@link PayloadCodec} and
  * stores them with the backend, so that transactions join exactly as the backend joins them. Each
  * push (one per {@code pushAll}) goes through its {@link PushInterceptor}s, the first one outermost.
+ * Payloads that would be stored lossily are refused as {@link TaskProducer} refuses them. Plain Java
+ * code without Spring pushes with a {@link TaskProducer} instead.
  */
 public final class BackendTaskClient implements TaskClient {
 
@@ -51,10 +54,10 @@ public final class BackendTaskClient implements TaskClient {
     public TaskId push(String queue, Object payload, TaskOptions options) {
         TaskOptions given = (options != null) ? options : TaskOptions.defaults();
         if (interceptors.isEmpty()) {
-            return backend.push(new NewTask(queue, codec.encode(payload), given));
+            return backend.push(new NewTask(queue, TaskProducer.encode(codec, payload), given));
         }
         return intercepted(queue, 1, given, 0,
-                (resolved) -> List.of(backend.push(new NewTask(queue, codec.encode(payload), resolved)))).get(0);
+                (resolved) -> List.of(backend.push(new NewTask(queue, TaskProducer.encode(codec, payload), resolved)))).get(0);
     }
 
     @Override
@@ -71,7 +74,7 @@ public final class BackendTaskClient implements TaskClient {
         return intercepted(queue, payloads.size(), shared, 0, (resolved) -> {
             List<NewTask> tasks = new ArrayList<>(payloads.size());
             for (Object payload : payloads) {
-                tasks.add(new NewTask(queue, codec.encode(payload), resolved));
+                tasks.add(new NewTask(queue, TaskProducer.encode(codec, payload), resolved));
             }
             return backend.pushAll(tasks);
         });

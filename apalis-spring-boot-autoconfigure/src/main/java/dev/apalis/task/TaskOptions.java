@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * @param runAt when the task may run first; absent for now
- * @param delay how long after the push it may run first, if set; ignored when {@code runAt} is set
+ * @param delay how long after the push it may run first, if set; not with {@code runAt}
  * @param priority lower runs first; default {@code 0}
  * @param maxAttempts attempts it may take, or {@code 0} to follow the worker's retry policy
  * @param uniqueKey while a task with this key in the same queue is not finished, pushing another
@@ -28,6 +28,10 @@ public record TaskOptions(@Nullable Instant runAt, @Nullable Duration delay, int
     private static final TaskOptions DEFAULTS = new TaskOptions(null, null, 0, 0, null, Map.of());
 
     public TaskOptions {
+        if (runAt != null && delay != null) {
+            throw new IllegalArgumentException("A task runs at a time or after a delay, not both (runAt " + runAt
+                    + ", delay " + delay + "): set one of them");
+        }
         if (delay != null && delay.isNegative()) {
             throw new IllegalArgumentException("delay must not be negative, was " + delay);
         }
@@ -49,12 +53,24 @@ public record TaskOptions(@Nullable Instant runAt, @Nullable Duration delay, int
         return DEFAULTS;
     }
 
+    /**
+     * Sets when the task may run first.
+     * @param instant the run time
+     * @return new options
+     * @throws IllegalArgumentException if a delay is set: a task runs at a time or after a delay
+     */
     public TaskOptions runAt(Instant instant) {
-        return new TaskOptions(instant, null, priority, maxAttempts, uniqueKey, metadata);
+        return new TaskOptions(instant, delay, priority, maxAttempts, uniqueKey, metadata);
     }
 
+    /**
+     * Sets how long after the push the task may run first.
+     * @param duration the delay
+     * @return new options
+     * @throws IllegalArgumentException if a run time is set: a task runs at a time or after a delay
+     */
     public TaskOptions delay(Duration duration) {
-        return new TaskOptions(null, duration, priority, maxAttempts, uniqueKey, metadata);
+        return new TaskOptions(runAt, duration, priority, maxAttempts, uniqueKey, metadata);
     }
 
     public TaskOptions priority(int value) {

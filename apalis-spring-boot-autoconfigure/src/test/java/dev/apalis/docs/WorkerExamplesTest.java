@@ -9,11 +9,13 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import dev.apalis.backend.TaskProducer;
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.task.AbortTaskException;
 import dev.apalis.task.JsonPayloadCodec;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.PayloadCodec;
+import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskOptions;
 import dev.apalis.task.TaskStatus;
 import dev.apalis.worker.Monitor;
@@ -74,6 +76,18 @@ class WorkerExamplesTest {
         context.stop();                                             // graceful: finish, release, then Stop
         context.awaitTermination(Duration.ofSeconds(30));
         assertThat(context.isRunning()).isFalse();
+    }
+
+    @Test
+    void createAStorageAndPushWithoutSpring() {
+        MemoryStorage storage = new MemoryStorage();                  // tasks live in this JVM only
+        TaskProducer producer = new TaskProducer(storage, JsonPayloadCodec.withDefaults());
+        TaskId id = producer.push("email", new Email("ada@example.com", "Welcome"));
+        TaskId later = producer.push("email", new Email("bob@example.com", "Hello"),
+                TaskOptions.defaults().delay(Duration.ofMinutes(5)));
+
+        assertThat(storage.find(id)).isPresent();
+        assertThat(storage.find(later).orElseThrow().status()).isEqualTo(TaskStatus.PENDING);
     }
 
     @Test

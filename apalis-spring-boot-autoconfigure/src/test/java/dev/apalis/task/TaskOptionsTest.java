@@ -25,15 +25,19 @@ class TaskOptionsTest {
     }
 
     @Test
-    void delayAndRunAtDecideTheFirstRunAndReplaceEachOther() {
+    void delayOrRunAtDecideTheFirstRunButNotBoth() {
         assertThat(TaskOptions.defaults().delay(Duration.ofMinutes(5)).firstRunAt(NOW)).isEqualTo(NOW.plusSeconds(300));
         Instant at = NOW.plusSeconds(3600);
         assertThat(TaskOptions.defaults().runAt(at).firstRunAt(NOW)).isEqualTo(at);
-        assertThat(TaskOptions.defaults().delay(Duration.ofMinutes(5)).runAt(at).firstRunAt(NOW)).isEqualTo(at);
-        assertThat(TaskOptions.defaults().runAt(at).delay(Duration.ofSeconds(1)).firstRunAt(NOW))
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> TaskOptions.defaults().delay(Duration.ofMinutes(5)).runAt(at))
+            .withMessageStartingWith("A task runs at a time or after a delay, not both");
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> TaskOptions.defaults().runAt(at).delay(Duration.ofSeconds(1)));
+        assertThatIllegalArgumentException()
+            .isThrownBy(() -> new TaskOptions(at, Duration.ofSeconds(1), 0, 0, null, null));
+        assertThat(TaskOptions.defaults().runAt(at).runAt(null).delay(Duration.ofSeconds(1)).firstRunAt(NOW))
             .isEqualTo(NOW.plusSeconds(1));
-        assertThat(new TaskOptions(at, Duration.ofSeconds(1), 0, 0, null, null).firstRunAt(NOW))
-            .as("runAt wins over delay").isEqualTo(at);
     }
 
     @Test

@@ -23,6 +23,10 @@ import dev.apalis.backend.Backend;
 import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
+import dev.apalis.backend.TaskCursor;
+import dev.apalis.backend.TaskDetails;
+import dev.apalis.backend.TaskManagement;
+import dev.apalis.backend.TaskPage;
 import dev.apalis.backend.WorkerRegistration;
 import dev.apalis.schedule.ScheduleStore;
 import dev.apalis.schedule.SchedulingBackend;
@@ -44,7 +48,7 @@ import dev.apalis.task.TaskStatus;
  * bound ({@value #DEFAULT_FINISHED_TASKS_KEPT} by default), the oldest dropped first. Thread-safe:
  * every operation takes one lock, and no operation blocks on anything else.
  */
-public final class MemoryStorage implements Backend, SchedulingBackend {
+public final class MemoryStorage implements Backend, SchedulingBackend, TaskManagement {
 
     public static final int DEFAULT_FINISHED_TASKS_KEPT = 10_000;
 
@@ -53,6 +57,11 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
     private static final Comparator<Task> CLAIM_ORDER = Comparator.comparingInt(Task::priority)
         .thenComparing(Task::runAt)
         .thenComparing(Task::id);
+
+    /** Listings: newest first, then by id descending. */
+    private static final Comparator<Task> NEWEST_FIRST = Comparator.comparing(Task::createdAt)
+        .thenComparing(Task::id)
+        .reversed();
 
     private static final Comparator<Task> RUN_AT_ORDER = Comparator.comparing(Task::runAt).thenComparing(Task::id);
 
@@ -85,6 +94,8 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
     private final Deque<TaskId> finished = new ArrayDeque<>();
 
     private final Map<String, List<Runnable>> subscribers = new HashMap<>();
+
+    private final Set<String> pausedQueues = new TreeSet<>();
 
     /** A storage with the system clock, a 30 s orphan threshold and 10,000 finished tasks kept. */
     public MemoryStorage() {
@@ -216,7 +227,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
         synchronized (lock) {
             QueueState state = queues.get(request.queue());
             int max = request.max();
-            if (state == null || max <= 0) {
+            if (state == null || max <= 0 || pausedQueues.contains(request.queue())) {
                 return List.of();
             }
             Instant now = clock.instant();
@@ -404,24 +415,32 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
     public void ping() {
     }
 
+    /** {@inheritDoc} A failed task keeps its attempts; a killed one starts again with none. */
     @Override
     public boolean retry(TaskId id) {
         List<Runnable> toNotify;
         synchronized (lock) {
             Task task = tasks.get(id);
-            if (task == null || task.status() != TaskStatus.KILLED) {
+            if (task == null || (task.status() != TaskStatus.KILLED && task.status() != TaskStatus.FAILED)) {
                 return false;
             }
             Instant now = clock.instant();
+            boolean killed = task.status() == TaskStatus.KILLED;
             String uniqueKey = (task.uniqueKey() != null) ? task.queue() + "\u0000" + task.uniqueKey() : null;
-            if (uniqueKey != null && uniqueKeys.containsKey(uniqueKey)) {
+            if (killed && uniqueKey != null && uniqueKeys.containsKey(uniqueKey)) {
                 return false;
             }
-            finished.remove(id);
-            Task pending = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING, 0, task.maxAttempts(),
-                    task.priority(), now, task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(), null);
+            if (killed) {
+                finished.remove(id);
+            }
+            else {
+                queue(task.queue()).remove(task);
+            }
+            Task pending = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING, killed ? 0 : task.attempts(),
+                    task.maxAttempts(), task.priority(), now, task.lastError(), task.uniqueKey(), task.metadata(),
+                    task.createdAt(), null);
             tasks.put(id, pending);
-            if (uniqueKey != null) {
+            if (killed && uniqueKey != null) {
                 uniqueKeys.put(uniqueKey, id.toString());
             }
             queue(task.queue()).add(pending, now);
@@ -435,13 +454,140 @@ public final class MemoryStorage implements Backend, SchedulingBackend {
     public boolean cancel(TaskId id) {
         synchronized (lock) {
             Task task = tasks.get(id);
-            if (task == null || (task.status() != TaskStatus.PENDING && task.status() != TaskStatus.FAILED)) {
+            if (task == null || !isWaiting(task)) {
                 return false;
             }
             queue(task.queue()).remove(task);
             finish(task, TaskStatus.KILLED, "Cancelled by an operator", clock.instant());
             return true;
         }
+    }
+
+    @Override
+    public Optional<TaskDetails> details(TaskId id) {
+        return find(id).map(TaskDetails::of);
+    }
+
+    @Override
+    public TaskPage list(String queue, TaskStatus status, TaskCursor after, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be 1 or more, was " + limit);
+        }
+        List<Task> page;
+        synchronized (lock) {
+            page = tasks.values()
+                .stream()
+                .filter((task) -> task.queue().equals(queue) && task.status() == status)
+                .filter((task) -> after == null || NEWEST_FIRST.compare(task, cursorTask(after)) > 0)
+                .sorted(NEWEST_FIRST)
+                .limit(limit + 1L)
+                .toList();
+        }
+        if (page.size() <= limit) {
+            return new TaskPage(page, null);
+        }
+        Task last = page.get(limit - 1);
+        return new TaskPage(page.subList(0, limit), new TaskCursor(last.createdAt(), last.id()));
+    }
+
+    @Override
+    public boolean delete(TaskId id) {
+        synchronized (lock) {
+            Task task = tasks.get(id);
+            if (task == null || !task.status().isFinished()) {
+                return false;
+            }
+            tasks.remove(id);
+            finished.remove(id);
+            return true;
+        }
+    }
+
+    @Override
+    public boolean reschedule(TaskId id, Instant runAt) {
+        Objects.requireNonNull(runAt, "runAt");
+        List<Runnable> toNotify;
+        synchronized (lock) {
+            Task task = tasks.get(id);
+            if (task == null || !isWaiting(task)) {
+                return false;
+            }
+            queue(task.queue()).remove(task);
+            Task moved = new Task(id, task.queue(), task.payload(), task.status(), task.attempts(), task.maxAttempts(),
+                    task.priority(), runAt, task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(), null);
+            tasks.put(id, moved);
+            queue(task.queue()).add(moved, clock.instant());
+            toNotify = List.copyOf(subscribers.getOrDefault(task.queue(), List.of()));
+        }
+        toNotify.forEach(Runnable::run);
+        return true;
+    }
+
+    @Override
+    public long cancelAll(String queue, TaskStatus status) {
+        TaskManagement.requireStatus(status, "cancelAll", TaskStatus.PENDING, TaskStatus.FAILED);
+        return ids(queue, status).stream().filter(this::cancel).count();
+    }
+
+    @Override
+    public long retryAll(String queue, TaskStatus status) {
+        TaskManagement.requireStatus(status, "retryAll", TaskStatus.FAILED, TaskStatus.KILLED);
+        return ids(queue, status).stream().filter(this::retry).count();
+    }
+
+    @Override
+    public long deleteAll(String queue, TaskStatus status) {
+        TaskManagement.requireStatus(status, "deleteAll", TaskStatus.DONE, TaskStatus.KILLED);
+        return ids(queue, status).stream().filter(this::delete).count();
+    }
+
+    /** {@inheritDoc} Every worker of this JVM that uses this storage. */
+    @Override
+    public boolean pause(String queue, String by) {
+        Objects.requireNonNull(queue, "queue");
+        synchronized (lock) {
+            return pausedQueues.add(queue);
+        }
+    }
+
+    @Override
+    public boolean resume(String queue, String by) {
+        Objects.requireNonNull(queue, "queue");
+        List<Runnable> toNotify;
+        synchronized (lock) {
+            if (!pausedQueues.remove(queue)) {
+                return false;
+            }
+            toNotify = List.copyOf(subscribers.getOrDefault(queue, List.of()));
+        }
+        toNotify.forEach(Runnable::run);
+        return true;
+    }
+
+    @Override
+    public Set<String> pausedQueues() {
+        synchronized (lock) {
+            return Set.copyOf(pausedQueues);
+        }
+    }
+
+    private List<TaskId> ids(String queue, TaskStatus status) {
+        synchronized (lock) {
+            return tasks.values()
+                .stream()
+                .filter((task) -> task.queue().equals(queue) && task.status() == status)
+                .map(Task::id)
+                .toList();
+        }
+    }
+
+    private static boolean isWaiting(Task task) {
+        return task.status() == TaskStatus.PENDING || task.status() == TaskStatus.FAILED;
+    }
+
+    private static Task cursorTask(TaskCursor cursor) {
+        return new Task(cursor.id(), "", "", TaskStatus.PENDING, 0, 0, 0, cursor.createdAt(), null, null, null,
+                cursor.createdAt(), null);
     }
 
     // ---------------------------------------------------------------- internals

@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -19,12 +20,17 @@ import dev.apalis.backend.Backend;
 import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
+import dev.apalis.backend.TaskCursor;
+import dev.apalis.backend.TaskDetails;
+import dev.apalis.backend.TaskManagement;
+import dev.apalis.backend.TaskPage;
 import dev.apalis.backend.WorkerRegistration;
 import dev.apalis.schedule.ScheduleStore;
 import dev.apalis.schedule.SchedulingBackend;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
+import dev.apalis.task.TaskStatus;
 
 /**
  * A durable {@link Backend} on PostgreSQL: tasks survive restarts and crashes, and any number of
@@ -64,7 +70,7 @@ import dev.apalis.task.TaskId;
  * listening; {@link #close()} stores what the group insert holds, releases them and leaves the stored
  * tasks alone. Thread-safe.
  */
-public final class PostgresStorage implements Backend, SchedulingBackend {
+public final class PostgresStorage implements Backend, SchedulingBackend, TaskManagement {
 
     private static final Log logger = LogFactory.getLog(PostgresStorage.class);
 
@@ -100,6 +106,8 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
 
     private final TaskInspections inspections;
 
+    private final TaskManagementQueries management;
+
     private final NotificationListener listener;
 
     private final Maintenance maintenance;
@@ -125,6 +133,7 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
         this.writer = new CompletionWriter(db, notify);
         this.workers = new WorkerRegistry(db);
         this.inspections = new TaskInspections(db, notify);
+        this.management = new TaskManagementQueries(db, notify);
         if (notify && !PGJDBC_PRESENT) {
             logger.warn("The PostgreSQL JDBC driver (org.postgresql:postgresql) is not on the class path: Apalis "
                     + "cannot LISTEN, so workers find new tasks by polling only");
@@ -310,11 +319,11 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
 
     /**
      * {@inheritDoc} Refuses ({@code false}) while an unfinished task of the same queue holds the
-     * task's unique key.
+     * task's unique key. Wakes the queue's workers.
      */
     @Override
     public boolean retry(TaskId id) {
-        return inspections.retry(Objects.requireNonNull(id, "id"));
+        return management.retry(Objects.requireNonNull(id, "id"));
     }
 
     /**
@@ -322,7 +331,60 @@ public final class PostgresStorage implements Backend, SchedulingBackend {
      */
     @Override
     public boolean cancel(TaskId id) {
-        return inspections.cancel(Objects.requireNonNull(id, "id"));
+        return management.cancel(Objects.requireNonNull(id, "id"));
+    }
+
+    @Override
+    public Optional<TaskDetails> details(TaskId id) {
+        return management.details(Objects.requireNonNull(id, "id"));
+    }
+
+    @Override
+    public TaskPage list(String queue, TaskStatus status, TaskCursor after, int limit) {
+        return management.list(Objects.requireNonNull(queue, "queue"), Objects.requireNonNull(status, "status"), after,
+                limit);
+    }
+
+    @Override
+    public boolean delete(TaskId id) {
+        return management.delete(Objects.requireNonNull(id, "id"));
+    }
+
+    @Override
+    public boolean reschedule(TaskId id, Instant runAt) {
+        return management.reschedule(Objects.requireNonNull(id, "id"), Objects.requireNonNull(runAt, "runAt"));
+    }
+
+    @Override
+    public long cancelAll(String queue, TaskStatus status) {
+        return management.cancelAll(Objects.requireNonNull(queue, "queue"), Objects.requireNonNull(status, "status"));
+    }
+
+    @Override
+    public long retryAll(String queue, TaskStatus status) {
+        return management.retryAll(Objects.requireNonNull(queue, "queue"), Objects.requireNonNull(status, "status"));
+    }
+
+    @Override
+    public long deleteAll(String queue, TaskStatus status) {
+        return management.deleteAll(Objects.requireNonNull(queue, "queue"), Objects.requireNonNull(status, "status"));
+    }
+
+    /** {@inheritDoc} Persisted in the {@code queues} table; claims of every node skip the queue. */
+    @Override
+    public boolean pause(String queue, String by) {
+        return management.pause(Objects.requireNonNull(queue, "queue"), by);
+    }
+
+    /** {@inheritDoc} Sends a notification (when notifications are on) so that idle workers claim at once. */
+    @Override
+    public boolean resume(String queue, String by) {
+        return management.resume(Objects.requireNonNull(queue, "queue"), by);
+    }
+
+    @Override
+    public Set<String> pausedQueues() {
+        return management.pausedQueues();
     }
 
     /**

@@ -68,6 +68,11 @@ final class SchemaNames {
         return quoted + ".workers";
     }
 
+    /** The qualified table of queues paused across the cluster. */
+    String queues() {
+        return quoted + ".queues";
+    }
+
     /** The qualified schema version table. */
     String schemaVersion() {
         return quoted + ".schema_version";
@@ -93,12 +98,16 @@ final class SchemaNames {
     }
 
     /**
-     * Puts the schema into SQL text that names {@code {tasks}}, {@code {workers}} and {@code {schema_version}}.
+     * Puts the schema into SQL text that names {@code {tasks}}, {@code {workers}}, {@code {queues}} and
+     * {@code {schema_version}}.
      * @param sql SQL text with placeholders
      * @return the SQL text for this schema
      */
     String expand(String sql) {
-        return sql.replace("{tasks}", tasks()).replace("{workers}", workers()).replace("{schema_version}", schemaVersion());
+        return sql.replace("{tasks}", tasks())
+            .replace("{workers}", workers())
+            .replace("{queues}", queues())
+            .replace("{schema_version}", schemaVersion());
     }
 
     private static String channelFor(String schema) {

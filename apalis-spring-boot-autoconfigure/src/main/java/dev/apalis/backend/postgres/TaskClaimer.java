@@ -37,6 +37,7 @@ final class TaskClaimer {
             WITH locked AS (
                 SELECT id FROM {tasks}
                 WHERE queue = ? AND status IN ('PENDING', 'FAILED') AND run_at <= now()
+                  AND NOT EXISTS (SELECT 1 FROM {queues} q WHERE q.name = ? AND q.paused)
                 ORDER BY priority, run_at, id
                 LIMIT ?
                 FOR UPDATE SKIP LOCKED
@@ -128,10 +129,11 @@ final class TaskClaimer {
         List<Task> tasks = db.jdbc().query(connection -> {
             PreparedStatement ps = connection.prepareStatement(claimSql);
             ps.setString(1, queue);
-            ps.setInt(2, max);
-            ps.setInt(3, request.startingNow());
-            ps.setInt(4, request.maxAttempts());
-            ps.setString(5, request.workerId());
+            ps.setString(2, queue);
+            ps.setInt(3, max);
+            ps.setInt(4, request.startingNow());
+            ps.setInt(5, request.maxAttempts());
+            ps.setString(6, request.workerId());
             return ps;
         }, (ResultSetExtractor<List<Task>>) rs -> read(rs, queue, max));
         if (tasks != null && tasks.size() > 1) {

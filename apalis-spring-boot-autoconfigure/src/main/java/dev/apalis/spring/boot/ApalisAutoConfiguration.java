@@ -21,8 +21,10 @@ import org.springframework.core.env.Environment;
 
 import dev.apalis.backend.Backend;
 import dev.apalis.spring.BackendTaskClient;
+import dev.apalis.spring.BackendTaskOperator;
 import dev.apalis.spring.PushInterceptor;
 import dev.apalis.spring.TaskClient;
+import dev.apalis.spring.TaskOperator;
 import dev.apalis.spring.WorkerActivity;
 import dev.apalis.spring.Workers;
 import dev.apalis.task.JsonPayloadCodec;
@@ -34,7 +36,8 @@ import dev.apalis.worker.WorkerEventListener;
  * Auto-configuration for Apalis: a {@link Backend} (PostgreSQL or memory, see
  * {@code apalis.backend}), the {@link PayloadCodec} over the application's Jackson
  * {@link JsonMapper}, the {@link TaskClient} (its pushes wrapped by every {@link PushInterceptor}
- * bean), the {@link WorkerLifecycle} that runs a worker for each {@code @TaskHandler} method, and
+ * bean), the {@link TaskOperator} that manages stored tasks, the {@link WorkerLifecycle} that runs a
+ * worker for each {@code @TaskHandler} method, and
  * the {@link WorkerActivity} that follows what they do (for health, metrics and the {@code apalis}
  * endpoint). Every bean backs off when the application defines its own.
  * <p>
@@ -54,6 +57,11 @@ public final class ApalisAutoConfiguration {
     private static final Duration DEFAULT_LIFECYCLE_PHASE_TIMEOUT = Duration.ofSeconds(30);
 
     @Bean
+    static ApalisPropertiesChecker apalisPropertiesChecker() {
+        return new ApalisPropertiesChecker();
+    }
+
+    @Bean
     @ConditionalOnMissingBean(PayloadCodec.class)
     JsonPayloadCodec apalisPayloadCodec(ObjectProvider<JsonMapper> jsonMapper) {
         JsonMapper mapper = jsonMapper.getIfUnique();
@@ -64,6 +72,17 @@ public final class ApalisAutoConfiguration {
     @ConditionalOnMissingBean(TaskClient.class)
     BackendTaskClient apalisTaskClient(Backend backend, PayloadCodec codec, ObjectProvider<PushInterceptor> interceptors) {
         return new BackendTaskClient(backend, codec, interceptors.orderedStream().toList());
+    }
+
+    @Bean
+    WorkerEventLogging apalisWorkerEventLogging() {
+        return new WorkerEventLogging();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(TaskOperator.class)
+    BackendTaskOperator apalisTaskOperator(Backend backend) {
+        return new BackendTaskOperator(backend);
     }
 
     @Bean

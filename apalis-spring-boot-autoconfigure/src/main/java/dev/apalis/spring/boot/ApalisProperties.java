@@ -1,10 +1,13 @@
 package dev.apalis.spring.boot;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 
@@ -14,6 +17,9 @@ import org.springframework.validation.Validator;
  * <p>
  * A worker setting is taken from, by increasing precedence: the built-in default,
  * {@code apalis.defaults.*}, the {@code @TaskHandler} attribute, {@code apalis.workers.<name>.*}.
+ * <p>
+ * A duration written as a bare number is read in seconds ({@code poll-interval: 5} is five seconds);
+ * write a unit ({@code 500ms}, {@code 10s}, {@code 1m}) to be explicit.
  */
 @ConfigurationProperties("apalis")
 public class ApalisProperties implements Validator {
@@ -38,7 +44,13 @@ public class ApalisProperties implements Validator {
      */
     private final Map<String, ScheduleProperties> schedules = new LinkedHashMap<>();
 
+    private final Heartbeat heartbeat = new Heartbeat();
+
     private final Jdbc jdbc = new Jdbc();
+
+    public ApalisProperties() {
+        this.jdbc.useHeartbeat(this.heartbeat);
+    }
 
     private final Shutdown shutdown = new Shutdown();
 
@@ -62,6 +74,10 @@ public class ApalisProperties implements Validator {
 
     public Map<String, ScheduleProperties> getSchedules() {
         return this.schedules;
+    }
+
+    public Heartbeat getHeartbeat() {
+        return this.heartbeat;
     }
 
     public Jdbc getJdbc() {
@@ -136,14 +152,16 @@ public class ApalisProperties implements Validator {
         private Integer prefetch;
 
         /**
-         * How often an idle worker looks for due tasks when no push notification arrives.
+         * How often an idle worker looks for due tasks when no push notification arrives. At least 50ms.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration pollInterval = Duration.ofSeconds(1);
 
         /**
          * How long one attempt may run before its thread is interrupted and the attempt fails. No
-         * limit when not set.
+         * limit when not set. At least 100ms.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration timeout;
 
         /**
@@ -220,6 +238,7 @@ public class ApalisProperties implements Validator {
         /**
          * Delay after the first failed attempt.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration initial = Duration.ofSeconds(1);
 
         /**
@@ -230,6 +249,7 @@ public class ApalisProperties implements Validator {
         /**
          * Longest delay between attempts.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration max = Duration.ofHours(1);
 
         /**
@@ -283,6 +303,7 @@ public class ApalisProperties implements Validator {
         /**
          * Window in which at most 'permits' tasks start.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration period = Duration.ofSeconds(1);
 
         public int getPermits() {
@@ -330,13 +351,16 @@ public class ApalisProperties implements Validator {
         private Integer prefetch;
 
         /**
-         * How often this worker, when idle, looks for due tasks without a push notification.
+         * How often this worker, when idle, looks for due tasks without a push notification. At least
+         * 50ms.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration pollInterval;
 
         /**
-         * How long one attempt may run.
+         * How long one attempt may run. At least 100ms.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration timeout;
 
         /**
@@ -348,6 +372,7 @@ public class ApalisProperties implements Validator {
          * How long a graceful stop waits for this worker's tasks in flight. Defaults to
          * 'apalis.shutdown.timeout'.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration shutdownTimeout;
 
         private final WorkerBackoff backoff = new WorkerBackoff();
@@ -435,6 +460,7 @@ public class ApalisProperties implements Validator {
         /**
          * Delay after the first failed attempt.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration initial;
 
         /**
@@ -445,6 +471,7 @@ public class ApalisProperties implements Validator {
         /**
          * Longest delay between attempts.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration max;
 
         /**
@@ -498,6 +525,7 @@ public class ApalisProperties implements Validator {
         /**
          * Window in which at most 'permits' tasks start.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration period;
 
         public Integer getPermits() {
@@ -518,9 +546,49 @@ public class ApalisProperties implements Validator {
     }
 
     /**
-     * Settings of the PostgreSQL backend, and heart-beats.
+     * Heart-beats of workers and the rescue of tasks whose worker stopped heart-beating, for every
+     * backend.
+     */
+    public static class Heartbeat {
+
+        /**
+         * How often every worker tells the backend it is alive; keep it well under the orphan
+         * threshold. At least 100ms.
+         */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration interval = Duration.ofSeconds(5);
+
+        /**
+         * How old a worker's last heart-beat may be before its running tasks go back to the queue.
+         * At least 1s.
+         */
+        @DurationUnit(ChronoUnit.SECONDS)
+        private Duration orphanThreshold = Duration.ofSeconds(30);
+
+        public Duration getInterval() {
+            return this.interval;
+        }
+
+        public void setInterval(Duration interval) {
+            this.interval = interval;
+        }
+
+        public Duration getOrphanThreshold() {
+            return this.orphanThreshold;
+        }
+
+        public void setOrphanThreshold(Duration orphanThreshold) {
+            this.orphanThreshold = orphanThreshold;
+        }
+    }
+
+    /**
+     * Settings of the PostgreSQL backend.
      */
     public static class Jdbc {
+
+        /** Where the deprecated heart-beat keys of this group are kept. */
+        private Heartbeat heartbeat = new Heartbeat();
 
         /**
          * Database schema of the backend's tables: letters, digits and underscores, not starting
@@ -540,23 +608,19 @@ public class ApalisProperties implements Validator {
          */
         private boolean notifications = true;
 
-        /**
-         * How old a worker's last heart-beat may be before its running tasks go back to the queue.
-         */
-        private Duration orphanThreshold = Duration.ofSeconds(30);
 
         /**
-         * How often every worker tells the backend it is alive; keep it well under the orphan
-         * threshold.
+         * How often orphaned tasks are rescued and finished tasks past their retention deleted. At
+         * least 1s.
          */
-        private Duration heartbeatInterval = Duration.ofSeconds(5);
-
-        /**
-         * How often orphaned tasks are rescued and finished tasks past their retention deleted.
-         */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration maintenanceInterval = Duration.ofSeconds(30);
 
         private final Retention retention = new Retention();
+
+        void useHeartbeat(Heartbeat heartbeat) {
+            this.heartbeat = heartbeat;
+        }
 
         public String getSchema() {
             return this.schema;
@@ -582,20 +646,40 @@ public class ApalisProperties implements Validator {
             this.notifications = notifications;
         }
 
+        /**
+         * How old a worker's last heart-beat may be before its running tasks go back to the queue.
+         * @return the threshold
+         * @deprecated since 0.2 in favour of {@code apalis.heartbeat.orphan-threshold}, which applies
+         * to every backend
+         */
+        @Deprecated(since = "0.2")
+        @DeprecatedConfigurationProperty(replacement = "apalis.heartbeat.orphan-threshold",
+                reason = "Applies to every backend, not only JDBC.", since = "0.2")
         public Duration getOrphanThreshold() {
-            return this.orphanThreshold;
+            return this.heartbeat.getOrphanThreshold();
         }
 
+        @Deprecated(since = "0.2")
         public void setOrphanThreshold(Duration orphanThreshold) {
-            this.orphanThreshold = orphanThreshold;
+            this.heartbeat.setOrphanThreshold(orphanThreshold);
         }
 
+        /**
+         * How often every worker tells the backend it is alive.
+         * @return the interval
+         * @deprecated since 0.2 in favour of {@code apalis.heartbeat.interval}, which applies to every
+         * backend
+         */
+        @Deprecated(since = "0.2")
+        @DeprecatedConfigurationProperty(replacement = "apalis.heartbeat.interval",
+                reason = "Applies to every backend, not only JDBC.", since = "0.2")
         public Duration getHeartbeatInterval() {
-            return this.heartbeatInterval;
+            return this.heartbeat.getInterval();
         }
 
+        @Deprecated(since = "0.2")
         public void setHeartbeatInterval(Duration heartbeatInterval) {
-            this.heartbeatInterval = heartbeatInterval;
+            this.heartbeat.setInterval(heartbeatInterval);
         }
 
         public Duration getMaintenanceInterval() {
@@ -618,11 +702,13 @@ public class ApalisProperties implements Validator {
             /**
              * How long done tasks are kept before they are deleted.
              */
+            @DurationUnit(ChronoUnit.SECONDS)
             private Duration done = Duration.ofDays(1);
 
             /**
              * How long killed tasks are kept before they are deleted.
              */
+            @DurationUnit(ChronoUnit.SECONDS)
             private Duration killed = Duration.ofDays(7);
 
             public Duration getDone() {
@@ -653,6 +739,7 @@ public class ApalisProperties implements Validator {
          * interrupted and put back in the queue. Keep it under
          * 'spring.lifecycle.timeout-per-shutdown-phase'.
          */
+        @DurationUnit(ChronoUnit.SECONDS)
         private Duration timeout = Duration.ofSeconds(25);
 
         public Duration getTimeout() {
@@ -702,8 +789,9 @@ public class ApalisProperties implements Validator {
 
             /**
              * How often the task counts behind the queue depth gauges are refreshed; each refresh is one
-             * count query, whatever the number of gauges and scrapes.
+             * count query, whatever the number of gauges and scrapes. At least 1s.
              */
+            @DurationUnit(ChronoUnit.SECONDS)
             private Duration refreshInterval = Duration.ofSeconds(15);
 
             public boolean isEnabled() {

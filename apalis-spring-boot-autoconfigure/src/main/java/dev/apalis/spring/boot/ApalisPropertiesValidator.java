@@ -3,13 +3,14 @@ package dev.apalis.spring.boot;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 import org.springframework.validation.Errors;
 
 /**
- * Checks bound {@link ApalisProperties}; every error names the property (relative to
- * {@code apalis}) and says what it allows.
+ * Checks bound {@link ApalisProperties}; every problem names the property in kebab case and says
+ * what it allows. All problems are reported, not only the first.
  */
 final class ApalisPropertiesValidator {
 
@@ -17,15 +18,28 @@ final class ApalisPropertiesValidator {
 
     private static final String CODE = "apalis.invalid";
 
-    private static final Duration MIN_QUEUE_DEPTH_REFRESH = Duration.ofSeconds(1);
-
     private final ApalisProperties properties;
 
-    private final Errors errors;
+    private final BiConsumer<String, String> problems;
 
+    /**
+     * Creates a validator that reports to Spring's {@link Errors}.
+     * @param properties the bound properties
+     * @param errors where problems go
+     */
     ApalisPropertiesValidator(ApalisProperties properties, Errors errors) {
+        this(properties, (property, message) -> reject(errors, property, message));
+    }
+
+    /**
+     * Creates a validator that reports each problem as a property name relative to {@code apalis}
+     * ({@code workers[email].max-attempts}) and a message.
+     * @param properties the bound properties
+     * @param problems where problems go
+     */
+    ApalisPropertiesValidator(ApalisProperties properties, BiConsumer<String, String> problems) {
         this.properties = properties;
-        this.errors = errors;
+        this.problems = problems;
     }
 
     void validate() {
@@ -36,19 +50,18 @@ final class ApalisPropertiesValidator {
         for (Map.Entry<String, ApalisProperties.Worker> entry : properties.getWorkers().entrySet()) {
             validateWorker("workers[" + entry.getKey() + "].", entry.getValue());
         }
+        validateHeartbeat(properties.getHeartbeat());
         validateJdbc(properties.getJdbc());
         notNegative("shutdown.timeout", properties.getShutdown().getTimeout());
-        Duration refresh = properties.getMetrics().getQueueDepth().getRefreshInterval();
-        if (refresh == null || refresh.compareTo(MIN_QUEUE_DEPTH_REFRESH) < 0) {
-            reject("metrics.queue-depth.refresh-interval", "must be at least 1s: each refresh is a count query");
-        }
+        atLeast("metrics.queue-depth.refresh-interval", properties.getMetrics().getQueueDepth().getRefreshInterval(),
+                DurationMinimums.QUEUE_DEPTH_REFRESH, "each refresh is a count query");
     }
 
     private void validateDefaults(ApalisProperties.Defaults defaults) {
         atLeast("defaults.concurrency", defaults.getConcurrency(), 1);
         atLeastIfSet("defaults.prefetch", defaults.getPrefetch(), 0);
-        positive("defaults.poll-interval", defaults.getPollInterval());
-        positiveIfSet("defaults.timeout", defaults.getTimeout());
+        atLeast("defaults.poll-interval", defaults.getPollInterval(), DurationMinimums.POLL_INTERVAL, POLLS);
+        atLeastIfSet("defaults.timeout", defaults.getTimeout(), DurationMinimums.TIMEOUT, null);
         atLeast("defaults.max-attempts", defaults.getMaxAttempts(), 1);
         ApalisProperties.Backoff backoff = defaults.getBackoff();
         notNegative("defaults.backoff.initial", backoff.getInitial());
@@ -70,8 +83,8 @@ final class ApalisPropertiesValidator {
         }
         atLeastIfSet(prefix + "concurrency", worker.getConcurrency(), 1);
         atLeastIfSet(prefix + "prefetch", worker.getPrefetch(), 0);
-        positiveIfSet(prefix + "poll-interval", worker.getPollInterval());
-        positiveIfSet(prefix + "timeout", worker.getTimeout());
+        atLeastIfSet(prefix + "poll-interval", worker.getPollInterval(), DurationMinimums.POLL_INTERVAL, POLLS);
+        atLeastIfSet(prefix + "timeout", worker.getTimeout(), DurationMinimums.TIMEOUT, null);
         atLeastIfSet(prefix + "max-attempts", worker.getMaxAttempts(), 1);
         if (worker.getShutdownTimeout() != null) {
             notNegative(prefix + "shutdown-timeout", worker.getShutdownTimeout());
@@ -105,17 +118,37 @@ final class ApalisPropertiesValidator {
         if (jdbc.getInitializeSchema() == null) {
             reject("jdbc.initialize-schema", "must be one of always, never");
         }
-        positive("jdbc.orphan-threshold", jdbc.getOrphanThreshold());
-        positive("jdbc.heartbeat-interval", jdbc.getHeartbeatInterval());
-        positive("jdbc.maintenance-interval", jdbc.getMaintenanceInterval());
-        if (isPositive(jdbc.getHeartbeatInterval()) && isPositive(jdbc.getOrphanThreshold())
-                && jdbc.getHeartbeatInterval().compareTo(jdbc.getOrphanThreshold()) >= 0) {
-            reject("jdbc.heartbeat-interval", "must be shorter than apalis.jdbc.orphan-threshold ("
-                    + jdbc.getOrphanThreshold() + "), else live workers lose their tasks; a third of it or less "
-                    + "is safe");
-        }
+        atLeast("jdbc.maintenance-interval", jdbc.getMaintenanceInterval(), DurationMinimums.MAINTENANCE_INTERVAL,
+                null);
         notNegative("jdbc.retention.done", jdbc.getRetention().getDone());
         notNegative("jdbc.retention.killed", jdbc.getRetention().getKilled());
+    }
+
+    private void validateHeartbeat(ApalisProperties.Heartbeat heartbeat) {
+        atLeast("heartbeat.interval", heartbeat.getInterval(), DurationMinimums.HEARTBEAT_INTERVAL, null);
+        atLeast("heartbeat.orphan-threshold", heartbeat.getOrphanThreshold(), DurationMinimums.ORPHAN_THRESHOLD,
+                null);
+        if (isPositive(heartbeat.getInterval()) && isPositive(heartbeat.getOrphanThreshold())
+                && heartbeat.getInterval().compareTo(heartbeat.getOrphanThreshold()) >= 0) {
+            reject("heartbeat.interval", "must be shorter than apalis.heartbeat.orphan-threshold ("
+                    + DurationMinimums.text(heartbeat.getOrphanThreshold())
+                    + "), else live workers lose their tasks; a third of it or less is safe");
+        }
+    }
+
+    private static final String POLLS = "each poll is a query, on every node";
+
+    private void atLeast(String property, Duration value, Duration min, String why) {
+        if (value == null || value.compareTo(min) < 0) {
+            reject(property, "must be at least " + DurationMinimums.text(min) + ((why != null) ? ": " + why : "")
+                    + " (a number without a unit is seconds)");
+        }
+    }
+
+    private void atLeastIfSet(String property, Duration value, Duration min, String why) {
+        if (value != null) {
+            atLeast(property, value, min, why);
+        }
     }
 
     private void atLeast(String property, int value, int min) {
@@ -165,6 +198,10 @@ final class ApalisPropertiesValidator {
     }
 
     private void reject(String property, String message) {
+        problems.accept(property, message);
+    }
+
+    private static void reject(Errors errors, String property, String message) {
         String field = toFieldPath(property);
         String text = "apalis." + toPropertyName(property) + " " + message;
         try {
@@ -198,7 +235,7 @@ final class ApalisPropertiesValidator {
     }
 
     /** {@code workers[email].max-attempts} to {@code workers.email.max-attempts}. */
-    private static String toPropertyName(String property) {
+    static String toPropertyName(String property) {
         return property.replace("[", ".").replace("]", "");
     }
 }

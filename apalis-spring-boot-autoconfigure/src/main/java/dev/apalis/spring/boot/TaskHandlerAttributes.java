@@ -1,6 +1,7 @@
 package dev.apalis.spring.boot;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -36,8 +37,8 @@ record TaskHandlerAttributes(String name, String queue, Integer concurrency, Int
         return new TaskHandlerAttributes(name, parser.text("queue", annotation.queue()),
                 parser.integer("concurrency", annotation.concurrency(), 1),
                 parser.integer("prefetch", annotation.prefetch(), 0),
-                parser.positive("pollInterval", annotation.pollInterval()),
-                parser.positive("timeout", annotation.timeout()),
+                parser.atLeast("pollInterval", annotation.pollInterval(), DurationMinimums.POLL_INTERVAL),
+                parser.atLeast("timeout", annotation.timeout(), DurationMinimums.TIMEOUT),
                 parser.integer("maxAttempts", annotation.maxAttempts(), 1),
                 parser.notNegative("backoffInitial", annotation.backoffInitial()),
                 parser.decimal("backoffMultiplier", annotation.backoffMultiplier(), 1.0, Double.MAX_VALUE,
@@ -49,6 +50,13 @@ record TaskHandlerAttributes(String name, String queue, Integer concurrency, Int
     }
 
     private static final class Parser {
+
+        private static final String DURATION = "a duration such as 500ms, 10s or PT1M (a bare number is seconds)";
+
+        /** Like a property: a bare number is seconds. */
+        private static Duration duration(String text) {
+            return DurationStyle.detectAndParse(text, ChronoUnit.SECONDS);
+        }
 
         private final StringValueResolver resolver;
 
@@ -94,12 +102,17 @@ record TaskHandlerAttributes(String name, String queue, Integer concurrency, Int
         }
 
         Duration positive(String attribute, String raw) {
-            return parse(attribute, raw, DurationStyle::detectAndParse, "a duration such as 500ms, 10s or PT1M",
+            return parse(attribute, raw, Parser::duration, DURATION,
                     (value) -> !value.isNegative() && !value.isZero(), "must be a positive duration");
         }
 
+        Duration atLeast(String attribute, String raw, Duration minimum) {
+            return parse(attribute, raw, Parser::duration, DURATION, (value) -> value.compareTo(minimum) >= 0,
+                    "must be at least " + DurationMinimums.text(minimum));
+        }
+
         Duration notNegative(String attribute, String raw) {
-            return parse(attribute, raw, DurationStyle::detectAndParse, "a duration such as 500ms, 10s or PT1M",
+            return parse(attribute, raw, Parser::duration, DURATION,
                     (value) -> !value.isNegative(), "must not be negative");
         }
 

@@ -123,7 +123,7 @@ final class WorkerDefinitionResolver {
                 defaults.getRateLimit().getPeriod());
         Duration shutdownTimeout = pick(own.getShutdownTimeout(), null, this.properties.getShutdown().getTimeout());
         return new WorkerDefinition(name, queue, enabled, concurrency, prefetch, pollInterval, timeout, retryPolicy,
-                permits, period, this.properties.getJdbc().getHeartbeatInterval(), shutdownTimeout,
+                permits, period, this.properties.getHeartbeat().getInterval(), shutdownTimeout,
                 handler.payloadType(), handler.beanName(), handler.method());
     }
 

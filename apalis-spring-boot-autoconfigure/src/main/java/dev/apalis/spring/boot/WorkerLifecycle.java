@@ -373,7 +373,10 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             longest = (timeout.compareTo(longest) > 0) ? timeout : longest;
         }
         Duration wait = WorkerBuilder.worstCaseStopTime(longest).plus(STOP_GRACE);
-        long deadline = System.nanoTime() + wait.toNanos();
+        long started = System.nanoTime();
+        long deadline = started + wait.toNanos();
+        logger.info("Draining " + stopping.size() + " Apalis worker" + ((stopping.size() == 1) ? "" : "s")
+                + ": no more claims; tasks in flight have up to " + longest.toMillis() + " ms to finish");
         List<String> late = new ArrayList<>();
         try {
             for (WorkerContext context : stopping) {
@@ -392,8 +395,9 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
             logger.warn("Apalis workers " + late + " did not stop within " + seconds(wait)
                     + "; tasks they still hold go back to the queue after the orphan threshold");
         }
-        else if (logger.isDebugEnabled()) {
-            logger.debug("Stopped " + stopping.size() + " Apalis workers");
+        else {
+            logger.info("Drained " + stopping.size() + " Apalis worker" + ((stopping.size() == 1) ? "" : "s") + " in "
+                    + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
         }
     }
 

@@ -37,6 +37,13 @@ WHERE status IN ('PENDING', 'FAILED') AND run_at > now() + interval '5 seconds';
 CREATE STATISTICS IF NOT EXISTS ${schema}.tasks_queue_status_stats (mcv)
     ON queue, status FROM ${schema}.tasks;
 
+-- Operators' listings of finished tasks by queue and status, newest first (keyset paging): finished
+-- rows are written once, so the index costs one entry per task. Listings of waiting or running tasks
+-- read the claim and running indexes' rows of the queue and sort them.
+CREATE INDEX IF NOT EXISTS tasks_finished_listing_idx
+    ON ${schema}.tasks (queue, status, created_at DESC, id DESC)
+    WHERE status IN ('DONE', 'KILLED');
+
 -- What a worker held at its last heart-beat: claimed tasks it knows of (lost claim replies are not).
 ALTER TABLE ${schema}.workers ADD COLUMN IF NOT EXISTS held uuid[] NOT NULL DEFAULT '{}';
 

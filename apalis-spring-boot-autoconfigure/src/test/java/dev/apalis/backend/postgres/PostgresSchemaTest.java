@@ -195,7 +195,7 @@ class PostgresSchemaTest {
             jdbc.execute("ANALYZE planned.tasks");
             String claim = SchemaNames.of("planned").expand(TaskClaimer.CLAIM);
 
-            List<String> plan = jdbc.queryForList("EXPLAIN " + claim, String.class, "big", 50, 10, 25, "w");
+            List<String> plan = jdbc.queryForList("EXPLAIN " + claim, String.class, "big", "big", 50, 10, 25, "w");
 
             String text = String.join("\n", plan);
             assertThat(text).contains("tasks_claim_idx").doesNotContain("Sort");

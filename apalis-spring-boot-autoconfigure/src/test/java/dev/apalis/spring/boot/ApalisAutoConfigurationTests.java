@@ -102,6 +102,42 @@ class ApalisAutoConfigurationTests {
     }
 
     @Test
+    void autoWithoutDataSourceWarnsThatTasksAreLostOnRestart(CapturedOutput output) {
+        this.runner.run((context) -> assertThat(context).hasSingleBean(MemoryStorage.class));
+        assertThat(output).contains("WARN")
+            .contains("Apalis stores tasks in memory")
+            .contains("tasks are lost on restart");
+    }
+
+    @Test
+    void memoryChosenOnPurposeDoesNotWarn(CapturedOutput output) {
+        this.runner.withPropertyValues("apalis.backend=memory")
+            .run((context) -> assertThat(context).hasSingleBean(MemoryStorage.class));
+        assertThat(output).contains("Apalis stores tasks in memory (apalis.backend=memory)")
+            .doesNotContain("tasks are lost on restart");
+    }
+
+    @Test
+    void autoWithDatasourceUrlButNoDataSourceBeanNamesTheMissingStarter(CapturedOutput output) {
+        this.runner.withPropertyValues("spring.datasource.url=jdbc:postgresql://localhost/app")
+            .run((context) -> assertThat(context).hasSingleBean(MemoryStorage.class));
+        assertThat(output).contains("spring.datasource.url is set, but there is no DataSource bean: add "
+                + "spring-boot-starter-jdbc");
+    }
+
+    @Test
+    void jdbcWithDatasourceUrlButNoDataSourceBeanNamesTheMissingStarter() {
+        this.runner.withPropertyValues("apalis.backend=jdbc", "spring.datasource.url=jdbc:postgresql://localhost/app")
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                assertThat(context.getStartupFailure()).rootCause()
+                    .isInstanceOf(ApalisConfigurationException.class)
+                    .hasMessageContaining("spring.datasource.url is set, but nothing creates a DataSource from it")
+                    .hasMessageContaining("add spring-boot-starter-jdbc");
+            });
+    }
+
+    @Test
     void jdbcWithoutSpringJdbcFailsWithAClearMessage() {
         this.runner.withPropertyValues("apalis.backend=jdbc")
             .withClassLoader(new FilteredClassLoader(DataSourceUtils.class))

@@ -2,20 +2,19 @@ package dev.apalis.spring.boot;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+
+import org.assertj.core.api.InstanceOfAssertFactories;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.validation.BindValidationException;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.boot.test.context.runner.ContextConsumer;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.validation.FieldError;
-import org.springframework.validation.ObjectError;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.backend.postgres.PostgresStorage;
@@ -23,6 +22,7 @@ import dev.apalis.spring.TaskHandler;
 import dev.apalis.worker.RetryPolicy;
 import dev.apalis.worker.WorkerBuilder;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -55,9 +55,9 @@ class ApalisPropertiesTests {
         assertThat(jdbc.getSchema()).isEqualTo(PostgresStorage.DEFAULT_SCHEMA);
         assertThat(jdbc.getInitializeSchema()).isEqualTo(ApalisProperties.SchemaInitialization.ALWAYS);
         assertThat(jdbc.isNotifications()).isTrue();
-        assertThat(jdbc.getOrphanThreshold()).isEqualTo(PostgresStorage.DEFAULT_ORPHAN_THRESHOLD)
+        assertThat(properties.getHeartbeat().getOrphanThreshold()).isEqualTo(PostgresStorage.DEFAULT_ORPHAN_THRESHOLD)
             .isEqualTo(MemoryStorage.DEFAULT_ORPHAN_THRESHOLD);
-        assertThat(jdbc.getHeartbeatInterval()).isEqualTo(WorkerBuilder.DEFAULT_HEARTBEAT_INTERVAL);
+        assertThat(properties.getHeartbeat().getInterval()).isEqualTo(WorkerBuilder.DEFAULT_HEARTBEAT_INTERVAL);
         assertThat(jdbc.getMaintenanceInterval()).isEqualTo(PostgresStorage.DEFAULT_MAINTENANCE_INTERVAL);
         assertThat(jdbc.getRetention().getDone()).isEqualTo(PostgresStorage.DEFAULT_DONE_RETENTION);
         assertThat(jdbc.getRetention().getKilled()).isEqualTo(PostgresStorage.DEFAULT_KILLED_RETENTION);
@@ -81,7 +81,7 @@ class ApalisPropertiesTests {
                 "apalis.workers.email.backoff.jitter=0.25", "apalis.workers.email.rate-limit.permits=10",
                 "apalis.workers.email.rate-limit.period=1s", "apalis.jdbc.schema=jobs_v2",
                 "apalis.jdbc.initialize-schema=never", "apalis.jdbc.notifications=false",
-                "apalis.jdbc.orphan-threshold=1m", "apalis.jdbc.heartbeat-interval=10s",
+                "apalis.heartbeat.orphan-threshold=1m", "apalis.heartbeat.interval=10s",
                 "apalis.jdbc.maintenance-interval=2m", "apalis.jdbc.retention.done=0s",
                 "apalis.jdbc.retention.killed=30d", "apalis.shutdown.timeout=5s")
             .withUserConfiguration(EmailHandler.class)
@@ -121,8 +121,8 @@ class ApalisPropertiesTests {
                 assertThat(jdbc.getSchema()).isEqualTo("jobs_v2");
                 assertThat(jdbc.getInitializeSchema()).isEqualTo(ApalisProperties.SchemaInitialization.NEVER);
                 assertThat(jdbc.isNotifications()).isFalse();
-                assertThat(jdbc.getOrphanThreshold()).isEqualTo(Duration.ofMinutes(1));
-                assertThat(jdbc.getHeartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
+                assertThat(properties.getHeartbeat().getOrphanThreshold()).isEqualTo(Duration.ofMinutes(1));
+                assertThat(properties.getHeartbeat().getInterval()).isEqualTo(Duration.ofSeconds(10));
                 assertThat(jdbc.getMaintenanceInterval()).isEqualTo(Duration.ofMinutes(2));
                 assertThat(jdbc.getRetention().getDone()).isZero();
                 assertThat(jdbc.getRetention().getKilled()).isEqualTo(Duration.ofDays(30));
@@ -132,100 +132,153 @@ class ApalisPropertiesTests {
 
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', textBlock = """
-            apalis.defaults.concurrency            | -1          | apalis.defaults.concurrency must be 1 or more
-            apalis.defaults.concurrency            | 0           | apalis.defaults.concurrency must be 1 or more
-            apalis.defaults.prefetch               | -1          | apalis.defaults.prefetch must be 0 or more
-            apalis.defaults.poll-interval          | 0           | apalis.defaults.poll-interval must be a positive duration
-            apalis.defaults.poll-interval          | -1s         | apalis.defaults.poll-interval must be a positive duration
-            apalis.defaults.timeout                | 0s          | apalis.defaults.timeout must be a positive duration
-            apalis.defaults.max-attempts           | 0           | apalis.defaults.max-attempts must be 1 or more
-            apalis.defaults.backoff.initial        | -1s         | apalis.defaults.backoff.initial must be a duration of zero or more
-            apalis.defaults.backoff.multiplier     | 0.5         | apalis.defaults.backoff.multiplier must be 1.0 or more
-            apalis.defaults.backoff.jitter         | 1.5         | apalis.defaults.backoff.jitter must be between 0.0 and 1.0
-            apalis.defaults.backoff.jitter         | -0.1        | apalis.defaults.backoff.jitter must be between 0.0 and 1.0
-            apalis.defaults.backoff.max            | 10ms        | apalis.defaults.backoff.max must not be shorter than apalis.defaults.backoff.initial
-            apalis.defaults.rate-limit.permits     | -5          | apalis.defaults.rate-limit.permits must be 0 or more
-            apalis.defaults.rate-limit.period      | 0s          | apalis.defaults.rate-limit.period must be a positive duration
-            apalis.workers.email.concurrency       | 0           | apalis.workers.email.concurrency must be 1 or more
-            apalis.workers.email.queue             | ' '         | apalis.workers.email.queue must not be blank
-            apalis.workers.email.poll-interval     | 0ms         | apalis.workers.email.poll-interval must be a positive duration
-            apalis.workers.email.backoff.jitter    | 2           | apalis.workers.email.backoff.jitter must be between 0.0 and 1.0
-            apalis.workers.email.max-attempts      | -3          | apalis.workers.email.max-attempts must be 1 or more
-            apalis.workers.email.shutdown-timeout  | -1s         | apalis.workers.email.shutdown-timeout must be a duration of zero or more
-            apalis.workers.email.rate-limit.period | 0s          | apalis.workers.email.rate-limit.period must be a positive duration
-            apalis.jdbc.schema                     | 'apalis; drop table x' | apalis.jdbc.schema must be a plain SQL identifier
-            apalis.jdbc.schema                     | 1apalis     | apalis.jdbc.schema must be a plain SQL identifier
-            apalis.jdbc.schema                     | PG_tasks    | apalis.jdbc.schema must not start with pg_
-            apalis.jdbc.orphan-threshold           | 0s          | apalis.jdbc.orphan-threshold must be a positive duration
-            apalis.jdbc.heartbeat-interval         | 30s         | apalis.jdbc.heartbeat-interval must be shorter than apalis.jdbc.orphan-threshold
-            apalis.jdbc.maintenance-interval       | 0s          | apalis.jdbc.maintenance-interval must be a positive duration
-            apalis.jdbc.retention.done             | -1d         | apalis.jdbc.retention.done must be a duration of zero or more
-            apalis.shutdown.timeout                | -1s         | apalis.shutdown.timeout must be a duration of zero or more
+            apalis.defaults.concurrency            | -1          | must be 1 or more
+            apalis.defaults.concurrency            | 0           | must be 1 or more
+            apalis.defaults.prefetch               | -1          | must be 0 or more
+            apalis.defaults.poll-interval          | 0           | must be at least 50ms
+            apalis.defaults.poll-interval          | 5ms         | must be at least 50ms
+            apalis.defaults.timeout                | 50ms        | must be at least 100ms
+            apalis.defaults.max-attempts           | 0           | must be 1 or more
+            apalis.defaults.backoff.initial        | -1s         | must be a duration of zero or more
+            apalis.defaults.backoff.multiplier     | 0.5         | must be 1.0 or more
+            apalis.defaults.backoff.jitter         | 1.5         | must be between 0.0 and 1.0
+            apalis.defaults.backoff.jitter         | -0.1        | must be between 0.0 and 1.0
+            apalis.defaults.backoff.max            | 10ms        | must not be shorter than apalis.defaults.backoff.initial
+            apalis.defaults.rate-limit.permits     | -5          | must be 0 or more
+            apalis.defaults.rate-limit.period      | 0s          | must be a positive duration
+            apalis.workers.email.concurrency       | 0           | must be 1 or more
+            apalis.workers.email.queue             | ' '         | must not be blank
+            apalis.workers.email.poll-interval     | 0ms         | must be at least 50ms
+            apalis.workers.email.backoff.jitter    | 2           | must be between 0.0 and 1.0
+            apalis.workers.email.max-attempts      | -3          | must be 1 or more
+            apalis.workers.email.shutdown-timeout  | -1s         | must be a duration of zero or more
+            apalis.workers.email.rate-limit.period | 0s          | must be a positive duration
+            apalis.jdbc.schema                     | 'apalis; drop table x' | must be a plain SQL identifier
+            apalis.jdbc.schema                     | 1apalis     | must be a plain SQL identifier
+            apalis.jdbc.schema                     | PG_tasks    | must not start with pg_
+            apalis.heartbeat.orphan-threshold      | 0s          | must be at least 1s
+            apalis.heartbeat.interval              | 30s         | must be shorter than apalis.heartbeat.orphan-threshold (30s)
+            apalis.jdbc.maintenance-interval       | 0s          | must be at least 1s
+            apalis.heartbeat.interval              | 10ms        | must be at least 100ms
+            apalis.metrics.queue-depth.refresh-interval | 500ms       | must be at least 1s
+            apalis.jdbc.retention.done             | -1d         | must be a duration of zero or more
+            apalis.shutdown.timeout                | -1s         | must be a duration of zero or more
             """)
-    void invalidValueFailsStartUpNamingThePropertyAndWhatItAllows(String property, String value, String message) {
-        this.runner.withPropertyValues(property + "=" + value).run(assertValidationError(property, message));
+    void invalidValueFailsStartUpNamingThePropertyItsValueAndWhatItAllows(String property, String value,
+            String message) {
+        this.runner.withPropertyValues(property + "=" + value).run((context) -> assertThat(problems(context))
+            .singleElement(as(InstanceOfAssertFactories.STRING))
+            .startsWith(property + "=" + value.strip() + " (from ")
+            .contains(message));
     }
 
     @Test
-    void everyInvalidValueIsReportedAtOnce() {
+    void everyProblemIsReportedAtOnceConversionsAndRangesAlike() {
+        this.runner
+            .withPropertyValues("apalis.defaults.concurrency=abc", "apalis.defaults.backoff.jitter=2",
+                    "apalis.workers.email.concurency=2", "apalis.shutdown.timout=1s")
+            .run((context) -> assertThat(problems(context)).hasSize(3)
+                .anySatisfy((problem) -> assertThat(problem).startsWith("apalis.defaults.concurrency=abc")
+                    .contains("must be a whole number"))
+                .anySatisfy((problem) -> assertThat(problem).startsWith("apalis.workers.email.concurency=2")
+                    .contains("is not a known property; did you mean apalis.workers.email.concurrency?"))
+                .anySatisfy((problem) -> assertThat(problem).startsWith("apalis.shutdown.timout=1s")
+                    .contains("did you mean apalis.shutdown.timeout?")));
+    }
+
+    @Test
+    void rangesAreCheckedTogetherOnceEveryValueReads() {
         this.runner.withPropertyValues("apalis.defaults.concurrency=0", "apalis.jdbc.schema=x-y")
-            .run((context) -> assertThat(validationErrors(context)).hasSize(2));
+            .run((context) -> assertThat(problems(context)).hasSize(2));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            apalis.workers.flaky.concurency=2      | apalis.workers.flaky.concurrency
+            apalis.defaults.max-attempt=3          | apalis.defaults.max-attempts
+            apalis.workers.flaky.backoff.inital=5s | apalis.workers.flaky.backoff.initial
+            apalis.shutdown.timout=1s              | apalis.shutdown.timeout
+            apalis.jdbc.shema=jobs                 | apalis.jdbc.schema
+            apalis.metric.enabled=false            | apalis.metrics.enabled
+            """)
+    void unknownKeyFailsStartUpNamingTheClosestKnownKey(String property, String closest) {
+        this.runner.withPropertyValues(property).run((context) -> assertThat(problems(context))
+            .singleElement(as(InstanceOfAssertFactories.STRING))
+            .startsWith(property + " (from ")
+            .endsWith("is not a known property; did you mean " + closest + "?"));
     }
 
     @Test
-    void unknownBackendFailsNamingTheProperty() {
-        this.runner.withPropertyValues("apalis.backend=redis").run((context) -> {
-            assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).cause()
-                .cause()
-                .isInstanceOf(BindException.class)
-                .hasMessageContaining("apalis.backend")
-                .hasRootCauseMessage("No enum constant " + ApalisProperties.BackendType.class.getCanonicalName()
-                        + ".redis");
-        });
+    void deprecatedHeartbeatKeysStillWork() {
+        this.runner.withPropertyValues("apalis.jdbc.orphan-threshold=1m", "apalis.jdbc.heartbeat-interval=10s")
+            .run((context) -> {
+                assertThat(context).hasNotFailed();
+                ApalisProperties.Heartbeat heartbeat = context.getBean(ApalisProperties.class).getHeartbeat();
+                assertThat(heartbeat.getOrphanThreshold()).isEqualTo(Duration.ofMinutes(1));
+                assertThat(heartbeat.getInterval()).isEqualTo(Duration.ofSeconds(10));
+            });
+    }
+
+    @Test
+    void aNumberWithoutAUnitIsSeconds() {
+        this.runner.withPropertyValues("apalis.defaults.poll-interval=5", "apalis.defaults.timeout=5",
+                "apalis.heartbeat.interval=2")
+            .run((context) -> {
+                ApalisProperties properties = context.getBean(ApalisProperties.class);
+                assertThat(properties.getDefaults().getPollInterval()).isEqualTo(Duration.ofSeconds(5));
+                assertThat(properties.getDefaults().getTimeout()).isEqualTo(Duration.ofSeconds(5));
+                assertThat(properties.getHeartbeat().getInterval()).isEqualTo(Duration.ofSeconds(2));
+            });
+    }
+
+    @Test
+    void unknownBackendFailsNamingThePropertyAndTheValidValues() {
+        this.runner.withPropertyValues("apalis.backend=redis").run((context) -> assertThat(problems(context))
+            .singleElement(as(InstanceOfAssertFactories.STRING))
+            .startsWith("apalis.backend=redis")
+            .endsWith("must be one of auto, jdbc, memory"));
     }
 
     @Test
     void unknownSchemaInitializationFailsNamingTheProperty() {
-        this.runner.withPropertyValues("apalis.jdbc.initialize-schema=embedded").run((context) -> {
-            assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).cause()
-                .cause()
-                .isInstanceOf(BindException.class)
-                .hasMessageContaining("apalis.jdbc.initialize-schema");
-        });
+        this.runner.withPropertyValues("apalis.jdbc.initialize-schema=embedded")
+            .run((context) -> assertThat(problems(context)).singleElement(as(InstanceOfAssertFactories.STRING))
+                .startsWith("apalis.jdbc.initialize-schema=embedded")
+                .endsWith("must be one of always, never"));
     }
 
     @Test
     void unparsableDurationFailsNamingTheProperty() {
-        this.runner.withPropertyValues("apalis.defaults.poll-interval=soon").run((context) -> {
-            assertThat(context).hasFailed();
-            assertThat(context.getStartupFailure()).cause()
-                .cause()
-                .isInstanceOf(BindException.class)
-                .hasMessageContaining("apalis.defaults.poll-interval");
-        });
+        this.runner.withPropertyValues("apalis.defaults.poll-interval=soon")
+            .run((context) -> assertThat(problems(context)).singleElement(as(InstanceOfAssertFactories.STRING))
+                .startsWith("apalis.defaults.poll-interval=soon")
+                .contains("must be a duration such as 500ms"));
     }
 
-    private static ContextConsumer<AssertableApplicationContext> assertValidationError(String property, String message) {
-        return (context) -> {
-            List<ObjectError> errors = validationErrors(context);
-            assertThat(errors).hasSize(1);
-            assertThat(errors.get(0).getDefaultMessage()).startsWith(message);
-            assertThat(errors.get(0)).isInstanceOfSatisfying(FieldError.class,
-                    (error) -> assertThat("apalis." + error.getField().replace("[", ".").replace("]", ""))
-                        .isEqualToIgnoringCase(property.replace("-", "")));
-        };
+    @Test
+    void environmentVariablesAreCheckedBelowKnownGroupsOnly() {
+        this.runner.withInitializer((context) -> context.getEnvironment()
+            .getPropertySources()
+            .addFirst(new SystemEnvironmentPropertySource("systemEnvironment", Map.of("APALIS_HOME", "/opt/apalis",
+                    "APALIS_DEFAULTS_CONCURENCY", "3"))))
+            .run((context) -> assertThat(problems(context)).singleElement(as(InstanceOfAssertFactories.STRING))
+                .contains("APALIS_DEFAULTS_CONCURENCY")
+                .contains("did you mean apalis.defaults.concurrency?"));
     }
 
-    private static List<ObjectError> validationErrors(AssertableApplicationContext context) {
+    /** The problems listed by the start-up failure, one per line. */
+    static List<String> problems(AssertableApplicationContext context) {
         assertThat(context).hasFailed();
         for (Throwable current = context.getStartupFailure(); current != null; current = current.getCause()) {
-            if (current instanceof BindValidationException validation) {
-                return validation.getValidationErrors().getAllErrors();
+            if (current instanceof ApalisConfigurationException problem) {
+                return problem.getDescription()
+                    .lines()
+                    .filter((line) -> line.startsWith("  - "))
+                    .map((line) -> line.substring(4))
+                    .toList();
             }
         }
-        throw new AssertionError("No BindValidationException in " + context.getStartupFailure(),
+        throw new AssertionError("No ApalisConfigurationException in " + context.getStartupFailure(),
                 context.getStartupFailure());
     }
 

@@ -45,6 +45,35 @@ class PostgresAutoConfigurationTests {
     }
 
     @Test
+    void databaseDownAtStartUpIsOneFailureAnalysisWithTheCauseAndTheFix() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        this.runner
+            .withPropertyValues("spring.datasource.url=jdbc:postgresql://127.0.0.1:" + closedPort + "/nowhere",
+                    "spring.datasource.hikari.connection-timeout=250")
+            .run((context) -> {
+                assertThat(context).hasFailed();
+                assertThat(context.getStartupFailure()).rootCause().isInstanceOf(java.net.ConnectException.class);
+                ApalisConfigurationException failure = null;
+                for (Throwable t = context.getStartupFailure(); t != null; t = t.getCause()) {
+                    if (t instanceof ApalisConfigurationException found) {
+                        failure = found;
+                        break;
+                    }
+                }
+                assertThat(failure).isNotNull();
+                assertThat(failure.getDescription()).startsWith("The JDBC backend could not reach its database")
+                    .contains("Connection to 127.0.0.1:" + closedPort + " refused");
+                assertThat(failure.getAction()).contains("Start the database").contains("spring.datasource.url");
+                org.springframework.boot.diagnostics.FailureAnalysis analysis = new ApalisConfigurationFailureAnalyzer()
+                    .analyze(context.getStartupFailure());
+                assertThat(analysis.getDescription()).isEqualTo(failure.getDescription());
+            });
+    }
+
+    @Test
     void jdbcWhenForced() {
         this.runner.withPropertyValues("apalis.backend=jdbc")
             .run((context) -> assertThat(context).hasSingleBean(PostgresStorage.class));

@@ -157,7 +157,7 @@ class TaskHandlerDiscoveryTests {
                 assertApalisFailure(context)
                     .hasMessageContaining("bean 'taskHandlerDiscoveryTests.BadAttributesHandler', method")
                     .hasMessageContaining("@TaskHandler(concurrency = \"lots\") must be a whole number")
-                    .hasMessageContaining("@TaskHandler(timeout = \"-5s\") must be a positive duration")
+                    .hasMessageContaining("@TaskHandler(timeout = \"-5s\") must be at least 100ms")
                     .hasMessageContaining("@TaskHandler(backoffJitter = \"${bad.jitter}\" (resolved to \"1.5\")) "
                             + "must be between 0.0 and 1.0")
                     .hasMessageContaining("@TaskHandler(maxAttempts = \"0\") must be 1 or more");

@@ -11,6 +11,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.spring.TaskOperator;
 import dev.apalis.spring.WorkerActivity;
 import dev.apalis.spring.Workers;
 import dev.apalis.spring.boot.ApalisAutoConfiguration;
@@ -33,8 +34,9 @@ public final class ApalisEndpointAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnBean({ Backend.class, Workers.class, WorkerActivity.class })
-        ApalisEndpoint apalisEndpoint(Backend backend, Workers workers, WorkerActivity activity) {
-            return new ApalisEndpoint(backend, workers, activity);
+        ApalisEndpoint apalisEndpoint(Backend backend, TaskOperator operator, Workers workers,
+                WorkerActivity activity) {
+            return new ApalisEndpoint(backend, operator, workers, activity);
         }
 
         @Bean

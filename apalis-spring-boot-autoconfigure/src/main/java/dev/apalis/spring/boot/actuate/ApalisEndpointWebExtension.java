@@ -2,6 +2,9 @@ package dev.apalis.spring.boot.actuate;
 
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
@@ -11,8 +14,9 @@ import dev.apalis.spring.boot.actuate.ApalisEndpoint.ActionDescriptor;
 
 /**
  * The HTTP statuses of the {@link ApalisEndpoint}'s write operations: 200 with the result when the
- * action was done, 409 (with the result, saying why) when the worker does not run or the task's status
- * does not allow it, 404 for an unknown worker, task or section, 400 for an unknown action.
+ * action was done, 409 (with the result, saying why) when the worker does not run, the task's status
+ * does not allow it or the action would change nothing (pausing a paused worker or queue), 404 for an
+ * unknown worker, task or section, 400 (with a message naming the valid actions) for an unknown action.
  */
 @EndpointWebExtension(endpoint = ApalisEndpoint.class)
 public class ApalisEndpointWebExtension {
@@ -34,12 +38,22 @@ public class ApalisEndpointWebExtension {
      * Pauses or resumes a worker, or retries or cancels a task.
      * @param section {@code workers} or {@code tasks}
      * @param name the worker's name or the task's id
-     * @param action {@code pause}, {@code resume}, {@code retry} or {@code cancel}
+     * @param action {@code pause}, {@code resume}, {@code retry}, {@code cancel}, {@code delete} or
+     * {@code reschedule}
+     * @param runAt for {@code reschedule}: the new run time
      * @return the result with its status
      */
     @WriteOperation
-    public WebEndpointResponse<ActionDescriptor> act(@Selector String section, @Selector String name, String action) {
-        ActionDescriptor result = this.delegate.act(section, name, action);
+    public WebEndpointResponse<ActionDescriptor> act(@Selector String section, @Selector String name, String action,
+            @Nullable String runAt) {
+        ActionDescriptor result;
+        try {
+            result = this.delegate.act(section, name, action, runAt);
+        }
+        catch (InvalidEndpointRequestException ex) {
+            return new WebEndpointResponse<>(new ActionDescriptor(action, false, ex.getMessage(), null, null),
+                    WebEndpointResponse.STATUS_BAD_REQUEST);
+        }
         if (result == null) {
             return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
         }

@@ -67,8 +67,8 @@ class ApalisEndpointTests {
                 new WorkerDescriptor("email", "email", "RUNNING", 4, 1, 1, 1, 0, 0, null, null),
                 new WorkerDescriptor("reports", "reports", "DISABLED", 4, 0, 0, 0, 0, 0, null, null));
         assertThat(this.endpoint.section("workers")).isEqualTo(new ApalisEndpoint.WorkersDescriptor(all.workers()));
-        assertThat(this.endpoint.item("workers", "email")).isEqualTo(all.workers().get(0));
-        assertThat(this.endpoint.item("workers", "nobody")).isNull();
+        assertThat(this.endpoint.item("workers", "email", null, null, null)).isEqualTo(all.workers().get(0));
+        assertThat(this.endpoint.item("workers", "nobody", null, null, null)).isNull();
     }
 
     @Test
@@ -98,7 +98,7 @@ class ApalisEndpointTests {
     void readsOneTaskWithoutItsPayload() {
         TaskId id = killed("sms");
 
-        Object task = this.endpoint.item("tasks", id.toString());
+        Object task = this.endpoint.item("tasks", id.toString(), null, null, null);
 
         assertThat(task).isInstanceOfSatisfying(TaskDescriptor.class, (descriptor) -> {
             assertThat(descriptor.id()).isEqualTo(id.toString());
@@ -106,39 +106,39 @@ class ApalisEndpointTests {
             assertThat(descriptor.lastError()).isEqualTo("it broke");
             assertThat(descriptor.finishedAt()).isNotNull();
         });
-        assertThat(this.endpoint.item("tasks", TaskId.next().toString())).isNull();
-        assertThat(this.endpoint.item("tasks", "not-a-uuid")).isNull();
-        assertThat(this.endpoint.item("elsewhere", id.toString())).isNull();
+        assertThat(this.endpoint.item("tasks", TaskId.next().toString(), null, null, null)).isNull();
+        assertThat(this.endpoint.item("tasks", "not-a-uuid", null, null, null)).isNull();
+        assertThat(this.endpoint.item("elsewhere", id.toString(), null, null, null)).isNull();
     }
 
     @Test
     void pausesAndResumesARunningWorker() {
         TestWorkers.FakeWorker email = this.workers.running("email");
 
-        ActionDescriptor paused = this.endpoint.act("workers", "email", "pause");
+        ActionDescriptor paused = this.endpoint.act("workers", "email", "pause", null);
         assertThat(email.isPaused()).isTrue();
         assertThat(paused.applied()).isTrue();
         assertThat(paused.worker().state()).isEqualTo("PAUSED");
 
-        ActionDescriptor resumed = this.endpoint.act("workers", "email", "RESUME");
+        ActionDescriptor resumed = this.endpoint.act("workers", "email", "RESUME", null);
         assertThat(email.isPaused()).isFalse();
         assertThat(resumed.worker().state()).isEqualTo("RUNNING");
-        assertThat(this.web.act("workers", "email", "pause").getStatus()).isEqualTo(200);
+        assertThat(this.web.act("workers", "email", "pause", null).getStatus()).isEqualTo(200);
     }
 
     @Test
     void aWorkerThatDoesNotRunCannotBePausedAndAnUnknownOneIsNotFound() {
         this.workers.define("reports", false);
 
-        ActionDescriptor refused = this.endpoint.act("workers", "reports", "pause");
+        ActionDescriptor refused = this.endpoint.act("workers", "reports", "pause", null);
 
         assertThat(refused.applied()).isFalse();
         assertThat(refused.message()).contains("does not run");
-        assertThat(this.web.act("workers", "reports", "pause").getStatus()).isEqualTo(409);
-        assertThat(this.endpoint.act("workers", "nobody", "pause")).isNull();
-        assertThat(this.web.act("workers", "nobody", "pause").getStatus())
+        assertThat(this.web.act("workers", "reports", "pause", null).getStatus()).isEqualTo(409);
+        assertThat(this.endpoint.act("workers", "nobody", "pause", null)).isNull();
+        assertThat(this.web.act("workers", "nobody", "pause", null).getStatus())
             .isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
-        assertThat(this.web.act("elsewhere", "email", "pause").getStatus())
+        assertThat(this.web.act("elsewhere", "email", "pause", null).getStatus())
             .isEqualTo(WebEndpointResponse.STATUS_NOT_FOUND);
     }
 
@@ -147,8 +147,8 @@ class ApalisEndpointTests {
         TaskId killed = killed("sms");
         TaskId pending = push("sms", TaskOptions.defaults());
 
-        WebEndpointResponse<ActionDescriptor> retried = this.web.act("tasks", killed.toString(), "retry");
-        WebEndpointResponse<ActionDescriptor> refused = this.web.act("tasks", pending.toString(), "retry");
+        WebEndpointResponse<ActionDescriptor> retried = this.web.act("tasks", killed.toString(), "retry", null);
+        WebEndpointResponse<ActionDescriptor> refused = this.web.act("tasks", pending.toString(), "retry", null);
 
         assertThat(retried.getStatus()).isEqualTo(200);
         assertThat(retried.getBody().task().status()).isEqualTo("PENDING");
@@ -163,28 +163,106 @@ class ApalisEndpointTests {
         TaskId pending = push("sms", TaskOptions.defaults().delay(Duration.ofHours(1)));
         TaskId killed = killed("sms");
 
-        WebEndpointResponse<ActionDescriptor> cancelled = this.web.act("tasks", pending.toString(), "cancel");
+        WebEndpointResponse<ActionDescriptor> cancelled = this.web.act("tasks", pending.toString(), "cancel", null);
 
         assertThat(cancelled.getStatus()).isEqualTo(200);
         assertThat(cancelled.getBody().task().status()).isEqualTo("KILLED");
         assertThat(cancelled.getBody().task().lastError()).isEqualTo("Cancelled by an operator");
-        assertThat(this.web.act("tasks", killed.toString(), "cancel").getStatus()).isEqualTo(409);
-        assertThat(this.web.act("tasks", TaskId.next().toString(), "cancel").getStatus()).isEqualTo(404);
-        assertThat(this.web.act("tasks", "not-a-uuid", "cancel").getStatus()).isEqualTo(404);
+        assertThat(this.web.act("tasks", killed.toString(), "cancel", null).getStatus()).isEqualTo(409);
+        assertThat(this.web.act("tasks", TaskId.next().toString(), "cancel", null).getStatus()).isEqualTo(404);
+        assertThat(this.web.act("tasks", "not-a-uuid", "cancel", null).getStatus()).isEqualTo(404);
     }
 
     @Test
-    void anUnknownActionIsABadRequest() {
+    void anUnknownActionIsABadRequestNamingTheValidOnes() {
         this.workers.running("email");
         TaskId id = push("sms", TaskOptions.defaults());
 
         assertThatExceptionOfType(InvalidEndpointRequestException.class)
-            .isThrownBy(() -> this.endpoint.act("workers", "email", "stop"))
-            .withMessageContaining("use pause or resume");
+            .isThrownBy(() -> this.endpoint.act("workers", "email", "stop", null))
+            .withMessageContaining("use one of pause, resume");
+        WebEndpointResponse<ActionDescriptor> response = this.web.act("tasks", id.toString(), "explode", null);
+        assertThat(response.getStatus()).isEqualTo(WebEndpointResponse.STATUS_BAD_REQUEST);
+        assertThat(response.getBody().message())
+            .isEqualTo("Unknown task action 'explode': use one of retry, cancel, delete, reschedule");
+        assertThat(this.web.act("queues", "sms", "drain", null).getBody().message())
+            .contains("use one of pause, resume");
         assertThatExceptionOfType(InvalidEndpointRequestException.class)
-            .isThrownBy(() -> this.web.act("tasks", id.toString(), "delete"))
-            .withMessageContaining("use retry or cancel");
+            .isThrownBy(() -> this.endpoint.act("tasks", id.toString(), null, null));
+    }
+
+    @Test
+    void pausingAPausedWorkerSaysSoAndIsNotApplied() {
+        this.workers.running("email");
+        assertThat(this.endpoint.act("workers", "email", "pause", null).applied()).isTrue();
+
+        WebEndpointResponse<ActionDescriptor> again = this.web.act("workers", "email", "pause", null);
+
+        assertThat(again.getStatus()).isEqualTo(409);
+        assertThat(again.getBody().applied()).isFalse();
+        assertThat(again.getBody().message()).isEqualTo("Worker 'email' is already paused: nothing to pause");
+        assertThat(this.endpoint.act("workers", "email", "resume", null).applied()).isTrue();
+        assertThat(this.endpoint.act("workers", "email", "resume", null).message()).contains("already running");
+    }
+
+    @Test
+    void pausesAndResumesAQueueAcrossTheClusterSayingWhenNothingChanges() {
+        TaskId id = push("sms", TaskOptions.defaults());
+
+        assertThat(this.web.act("queues", "sms", "pause", null).getStatus()).isEqualTo(200);
+        assertThat(this.storage.pausedQueues()).containsExactly("sms");
+        assertThat(this.storage.claim("sms", "w", 1)).isEmpty();
+        ActionDescriptor again = this.endpoint.act("queues", "sms", "pause", null);
+        assertThat(again.applied()).isFalse();
+        assertThat(again.message()).isEqualTo("Queue 'sms' is already paused: nothing to pause");
+
+        assertThat(this.endpoint.act("queues", "sms", "resume", null).applied()).isTrue();
+        assertThat(this.storage.claim("sms", "w", 1)).extracting(dev.apalis.task.Task::id).containsExactly(id);
+    }
+
+    @Test
+    void listsAQueueInPagesAndDeletesAndReschedulesTasks() {
+        TaskId first = killed("sms");
+        TaskId second = killed("sms");
+
+        Object page = this.endpoint.item("queues", "sms", "killed", null, 1);
+
+        assertThat(page).isInstanceOfSatisfying(ApalisEndpoint.TaskPageDescriptor.class, (descriptor) -> {
+            assertThat(descriptor.tasks()).hasSize(1);
+            assertThat(descriptor.next()).isNotNull();
+            Object rest = this.endpoint.item("queues", "sms", "KILLED", descriptor.next(), 1);
+            assertThat(rest).isInstanceOfSatisfying(ApalisEndpoint.TaskPageDescriptor.class,
+                    (next) -> assertThat(java.util.stream.Stream.of(descriptor, next)
+                        .flatMap((p) -> p.tasks().stream())
+                        .map(TaskDescriptor::id)).containsExactlyInAnyOrder(first.toString(), second.toString()));
+        });
         assertThatExceptionOfType(InvalidEndpointRequestException.class)
-            .isThrownBy(() -> this.endpoint.act("tasks", id.toString(), null));
+            .isThrownBy(() -> this.endpoint.item("queues", "sms", "lost", null, null))
+            .withMessageContaining("Unknown status 'lost'");
+
+        assertThat(this.web.act("tasks", first.toString(), "delete", null).getStatus()).isEqualTo(200);
+        assertThat(this.storage.find(first)).isEmpty();
+
+        TaskId waiting = push("sms", TaskOptions.defaults());
+        ActionDescriptor moved = this.endpoint.act("tasks", waiting.toString(), "reschedule", "2040-01-01T00:00:00Z");
+        assertThat(moved.applied()).isTrue();
+        assertThat(moved.task().runAt()).isEqualTo(java.time.Instant.parse("2040-01-01T00:00:00Z"));
+        assertThat(this.web.act("tasks", waiting.toString(), "reschedule", "tomorrow").getStatus())
+            .isEqualTo(WebEndpointResponse.STATUS_BAD_REQUEST);
+    }
+
+    @Test
+    void taskDetailsGiveTheFirstLineOfAnErrorNeverTheStackTrace() {
+        TaskId id = push("sms", TaskOptions.defaults());
+        this.storage.claim("sms", "w", 1);
+        this.storage.complete("w", List.of(Completion.kill(id,
+                "java.lang.IllegalStateException: broke\n\tat a.b.C.d(C.java:1)\n\tat a.b.C.e(C.java:2)")));
+
+        Object task = this.endpoint.item("tasks", id.toString(), null, null, null);
+
+        assertThat(task).isInstanceOfSatisfying(TaskDescriptor.class, (descriptor) -> {
+            assertThat(descriptor.error()).isEqualTo("java.lang.IllegalStateException: broke");
+            assertThat(descriptor.lastError()).isEqualTo("java.lang.IllegalStateException: broke");
+        });
     }
 }

@@ -93,7 +93,8 @@ class ApalisMetricsAutoConfigurationTests {
     void aRefreshIntervalUnderOneSecondFailsStartUp() {
         this.runner.withPropertyValues("apalis.metrics.queue-depth.refresh-interval=500ms")
             .run((context) -> assertThat(context).getFailure()
-                .hasStackTraceContaining("apalis.metrics.queue-depth.refresh-interval must be at least 1s"));
+                .hasStackTraceContaining("apalis.metrics.queue-depth.refresh-interval=500ms")
+                .hasStackTraceContaining("must be at least 1s"));
     }
 
     @Test

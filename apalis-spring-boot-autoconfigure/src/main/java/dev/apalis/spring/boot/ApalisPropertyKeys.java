@@ -28,7 +28,7 @@ final class ApalisPropertyKeys {
      */
     static final List<String> EXTRA = List.of("schedules.*.cron", "schedules.*.zone", "schedules.*.queue",
             "schedules.*.payload", "schedules.*.payload.**", "schedules.*.enabled", "schedules.*.catch-up",
-            "schedules.*.overlap");
+            "schedules.*.overlap", "schedules.*.catch-up-limit");
 
     private static final List<Key> KEYS = keys();
 

@@ -241,7 +241,8 @@ class PostgresScheduledTest {
 
         String claim = SchemaNames.of("apalis").expand(TaskClaimer.CLAIM);
         String json = String.join("\n",
-                jdbc.queryForList("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + claim, String.class, queue, 20, "w"));
+                jdbc.queryForList("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + claim, String.class, queue, queue, 20, 20, 25,
+                        "w"));
         JsonNode plan = JSON.readTree(json).path(0).path("Plan");
 
         long read = rowsReadFromTasks(plan);

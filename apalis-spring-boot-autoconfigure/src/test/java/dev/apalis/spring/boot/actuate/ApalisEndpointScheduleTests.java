@@ -31,28 +31,28 @@ class ApalisEndpointScheduleTests {
         storage.schedules().save(Schedule.of("nightly", "0 30 2 * * *", "reports").withZone(ZoneOffset.UTC));
         ScheduleDescriptor.Schedules all = (ScheduleDescriptor.Schedules) endpoint.section("schedules");
         assertThat(all.schedules()).extracting(ScheduleDescriptor::name).containsExactly("nightly");
-        ScheduleDescriptor nightly = (ScheduleDescriptor) endpoint.item("schedules", "nightly");
+        ScheduleDescriptor nightly = (ScheduleDescriptor) endpoint.item("schedules", "nightly", null, null, null);
         assertThat(nightly.cron()).isEqualTo("0 30 2 * * *");
         assertThat(nightly.zone()).isEqualTo("Z");
         assertThat(nightly.nextRunAt()).isNotNull();
         assertThat(nightly.lastTaskId()).isNull();
 
-        assertThat(endpoint.act("schedules", "nightly", "pause").applied()).isTrue();
-        assertThat(((ScheduleDescriptor) endpoint.item("schedules", "nightly")).paused()).isTrue();
-        assertThat(endpoint.act("schedules", "nightly", "resume").message()).contains("not caught up");
-        ApalisEndpoint.ActionDescriptor triggered = endpoint.act("schedules", "nightly", "trigger");
+        assertThat(endpoint.act("schedules", "nightly", "pause", null).applied()).isTrue();
+        assertThat(((ScheduleDescriptor) endpoint.item("schedules", "nightly", null, null, null)).paused()).isTrue();
+        assertThat(endpoint.act("schedules", "nightly", "resume", null).message()).contains("not caught up");
+        ApalisEndpoint.ActionDescriptor triggered = endpoint.act("schedules", "nightly", "trigger", null);
         assertThat(triggered.applied()).isTrue();
         assertThat(triggered.task().queue()).isEqualTo("reports");
-        ScheduleDescriptor after = (ScheduleDescriptor) endpoint.item("schedules", "nightly");
+        ScheduleDescriptor after = (ScheduleDescriptor) endpoint.item("schedules", "nightly", null, null, null);
         assertThat(after.lastTaskId()).isEqualTo(triggered.task().id());
         assertThat(after.lastTaskStatus()).isEqualTo("PENDING");
     }
 
     @Test
     void unknownSchedulesAndActions() {
-        assertThat(endpoint.item("schedules", "none")).isNull();
-        assertThat(endpoint.act("schedules", "none", "pause")).isNull();
+        assertThat(endpoint.item("schedules", "none", null, null, null)).isNull();
+        assertThat(endpoint.act("schedules", "none", "pause", null)).isNull();
         assertThatExceptionOfType(InvalidEndpointRequestException.class)
-            .isThrownBy(() -> endpoint.act("schedules", "none", "explode"));
+            .isThrownBy(() -> endpoint.act("schedules", "none", "explode", null));
     }
 }

@@ -270,7 +270,7 @@ public final class WorkerBuilder {
      * @param <T> the payload type
      * @return the worker, not yet started
      */
-    public <T> Worker build(Class<T> payloadType, TaskHandler<? super T> handler) {
+    public <T> Worker build(Class<T> payloadType, TaskFunction<? super T> handler) {
         return build((Type) payloadType, handler);
     }
 
@@ -282,7 +282,7 @@ public final class WorkerBuilder {
      * @return the worker, not yet started
      */
     @SuppressWarnings("unchecked")
-    public <T> Worker build(Type payloadType, TaskHandler<? super T> handler) {
+    public <T> Worker build(Type payloadType, TaskFunction<? super T> handler) {
         Objects.requireNonNull(payloadType, "payloadType");
         Objects.requireNonNull(handler, "handler");
         if (backend == null) {
@@ -294,7 +294,7 @@ public final class WorkerBuilder {
                 shutdownTimeout, Map.copyOf(data), List.copyOf(listeners), List.copyOf(interceptors),
                 (codec != null) ? codec : DefaultCodec.INSTANCE,
                 (handlerThreads != null) ? handlerThreads : handlerThreadFactory(name), payloadType,
-                (TaskHandler<Object>) handler, clock);
+                (TaskFunction<Object>) handler, clock);
         return new Worker(new WorkerRuntime(settings));
     }
 

@@ -18,5 +18,5 @@ record WorkerSettings(String name, String queue, Backend backend, int concurrenc
         RetryPolicy retryPolicy, Duration timeout, int rateLimitPermits, Duration rateLimitPeriod,
         Duration pollInterval, Duration heartbeatInterval, Duration shutdownTimeout, Map<Class<?>, Object> data,
         List<WorkerEventListener> listeners, List<TaskInterceptor> interceptors, PayloadCodec codec,
-        ThreadFactory handlerThreads, Type payloadType, TaskHandler<Object> handler, Clock clock) {
+        ThreadFactory handlerThreads, Type payloadType, TaskFunction<Object> handler, Clock clock) {
 }

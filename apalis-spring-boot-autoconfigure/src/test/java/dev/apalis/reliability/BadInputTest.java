@@ -31,7 +31,7 @@ import dev.apalis.task.TaskOptions;
 import dev.apalis.task.TaskStatus;
 import dev.apalis.test.PostgresDatabase;
 import dev.apalis.worker.RetryPolicy;
-import dev.apalis.worker.TaskHandler;
+import dev.apalis.worker.TaskFunction;
 import dev.apalis.worker.WorkerBuilder;
 import dev.apalis.worker.WorkerContext;
 import dev.apalis.worker.WorkerEvent;
@@ -219,7 +219,7 @@ class BadInputTest {
         AtomicInteger interrupts = new AtomicInteger();
         AtomicReference<Thread> stuck = new AtomicReference<>();
         TaskId hung = storage.push(job("hung", 1));
-        TaskHandler<Job> handler = (job, ctx) -> {
+        TaskFunction<Job> handler = (job, ctx) -> {
             if (job.n() == 1) {
                 stuck.set(Thread.currentThread());
                 while (!release.get()) { // ignores interrupts: never returns by itself

@@ -15,7 +15,7 @@ import dev.apalis.task.TaskContext;
  * Exceptions the method throws come out unwrapped, so that {@code AbortTaskException} and
  * {@code RetryTaskException} keep their meaning.
  */
-final class TaskHandlerMethod implements dev.apalis.worker.TaskHandler<Object> {
+final class TaskHandlerMethod implements dev.apalis.worker.TaskFunction<Object> {
 
     private final String beanName;
 

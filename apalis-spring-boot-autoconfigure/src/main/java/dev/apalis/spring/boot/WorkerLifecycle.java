@@ -471,7 +471,7 @@ public final class WorkerLifecycle implements SmartLifecycle, SmartInitializingS
      * @return its handler
      * @throws NoSuchElementException naming the known workers if no handler defines it
      */
-    public dev.apalis.worker.TaskHandler<Object> handler(String name) {
+    public dev.apalis.worker.TaskFunction<Object> handler(String name) {
         discover();
         TaskHandlerMethod handler = this.handlers.get(name);
         if (handler == null) {

@@ -27,7 +27,7 @@ import dev.apalis.task.PayloadException;
 import dev.apalis.task.RetryTaskException;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskContext;
-import dev.apalis.worker.TaskHandler;
+import dev.apalis.worker.TaskFunction;
 import dev.apalis.worker.TaskInterceptor;
 import dev.apalis.worker.WorkerEvent;
 
@@ -127,7 +127,7 @@ public final class TaskTester {
      */
     public List<TaskRun> runPending(String queue) {
         WorkerDefinition definition = workerFor(queue);
-        TaskHandler<Object> handler = handlerOf(definition);
+        TaskFunction<Object> handler = handlerOf(definition);
         TesterTaskContext.TesterWorker worker = new TesterTaskContext.TesterWorker(definition.name(), queue);
         String workerId = "apalis-test-" + definition.name() + "-" + UUID.randomUUID();
         this.backend.register(new WorkerRegistration(workerId, definition.name(), queue));
@@ -217,7 +217,7 @@ public final class TaskTester {
         return definition;
     }
 
-    private TaskHandler<Object> handlerOf(WorkerDefinition definition) {
+    private TaskFunction<Object> handlerOf(WorkerDefinition definition) {
         if (this.workers instanceof WorkerLifecycle lifecycle) {
             return lifecycle.handler(definition.name());
         }
@@ -225,7 +225,7 @@ public final class TaskTester {
                 + "WorkerLifecycle: the tester runs handlers through the WorkerLifecycle only");
     }
 
-    private TaskRun attempt(String workerId, WorkerDefinition definition, TaskHandler<Object> handler,
+    private TaskRun attempt(String workerId, WorkerDefinition definition, TaskFunction<Object> handler,
             TesterTaskContext.TesterWorker worker, Task task) {
         int maxAttempts = (task.maxAttempts() > 0) ? task.maxAttempts() : definition.retryPolicy().maxAttempts();
         TesterTaskContext context = new TesterTaskContext(task, maxAttempts, worker);
@@ -274,7 +274,7 @@ public final class TaskTester {
         return run;
     }
 
-    private void invoke(TaskContext context, Task task, Type payloadType, TaskHandler<Object> handler, int index)
+    private void invoke(TaskContext context, Task task, Type payloadType, TaskFunction<Object> handler, int index)
             throws Exception {
         if (index < this.interceptors.size()) {
             this.interceptors.get(index).intercept(context, () -> invoke(context, task, payloadType, handler, index + 1));

@@ -234,8 +234,8 @@ class SecurityTest {
             assertThat(storage.claim("rescue " + hostile, workerId, 1)).hasSize(1); // then it never heart-beats
             await().atMost(Duration.ofSeconds(20))
                 .until(() -> storage.find(id).orElseThrow().status() == TaskStatus.PENDING);
-            assertThat(rescuer.find(id).orElseThrow().lastError()).isEqualTo("Attempt 1 was interrupted: worker "
-                    + workerId + " stopped heart-beating; the task was put back in the queue");
+            assertThat(rescuer.find(id).orElseThrow().lastError()).isEqualTo("Interrupted: worker " + workerId
+                    + " stopped heart-beating during attempt 1; the task was put back in the queue");
         }
     }
 

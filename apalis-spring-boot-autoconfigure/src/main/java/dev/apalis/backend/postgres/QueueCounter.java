@@ -38,7 +38,7 @@ final class QueueCounter {
     static final int WAITING_CAP = 1_000;
 
     /** Finished tasks counted exactly in the whole table. */
-    static final int FINISHED_CAP = 5_000;
+    static final int FINISHED_CAP = 1_000;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 

@@ -86,6 +86,9 @@ class NodeCrashIT {
             List<UUID> claimed = jdbc.queryForList(
                     "SELECT id FROM apalis.tasks WHERE status = 'RUNNING' AND lock_owner LIKE ?", UUID.class,
                     victim.workerIdPrefix("drain") + "%");
+            List<UUID> chargedAtKill = jdbc.queryForList("""
+                    SELECT id FROM apalis.tasks WHERE status = 'RUNNING' AND lock_owner LIKE ? AND started_at IS NOT NULL""",
+                    UUID.class, victim.workerIdPrefix("drain") + "%");
             long cut = count(jdbc, "SELECT count(*) FROM public.executions WHERE pid = ? AND ended_at IS NULL",
                     victim.pid());
             long endedNotRecorded = count(jdbc, """
@@ -113,8 +116,16 @@ class NodeCrashIT {
             assertThat(claimed).as("tasks claimed by the killed node").isNotEmpty().containsAll(startedTwice);
             assertThat(cut).as("attempts cut mid-run on the killed node (at most its concurrency)")
                 .isLessThanOrEqualTo(CONCURRENCY);
+            // an attempt counts only when its handler starts: what the dead node had charged (a start it
+            // recorded) took attempt 2 when run again; what it had claimed ahead without a start ran as
+            // attempt 1
+            String charged = String.join(",", chargedAtKill.stream().map(UUID::toString).toList());
+            assertThat(count(jdbc, "SELECT count(*) FROM apalis.tasks WHERE id = ANY (" + UUIDS
+                    + ") AND id <> ALL (string_to_array(?, ',')::uuid[]) AND attempts <> 1", ids, charged))
+                .as("claimed by the killed node without a recorded start, then rescued: attempt 1").isZero();
             assertThat(count(jdbc, "SELECT count(*) FROM apalis.tasks WHERE id = ANY (" + UUIDS + ") AND attempts <> 2",
-                    ids)).as("claimed by the killed node, then rescued: attempt 2").isZero();
+                    charged)).as("started on the killed node, then rescued: attempt 2").isZero();
+            assertThat(chargedAtKill).as("charged tasks are among the claimed ones").isSubsetOf(claimed);
             assertThat(count(jdbc, "SELECT count(*) FROM apalis.tasks WHERE id <> ALL (" + UUIDS + ") AND attempts <> 1",
                     ids)).as("all other tasks: one attempt").isZero();
 

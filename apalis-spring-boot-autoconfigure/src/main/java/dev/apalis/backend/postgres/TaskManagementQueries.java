@@ -148,13 +148,7 @@ final class TaskManagementQueries {
      * {@code SCHEDULED} after an attempt.
      */
     static String storedCondition(TaskStatus status) {
-        return switch (status) {
-            case PENDING -> "(t.status = 'PENDING' OR (t.status = 'SCHEDULED' AND t.attempts = 0))";
-            case FAILED -> "(t.status = 'FAILED' OR (t.status = 'SCHEDULED' AND t.attempts > 0))";
-            case RUNNING -> "t.status = 'RUNNING'";
-            case DONE -> "t.status = 'DONE'";
-            case KILLED -> "t.status = 'KILLED'";
-        };
+        return StoredStatus.condition(status, "t");
     }
 
     /**
@@ -167,14 +161,6 @@ final class TaskManagementQueries {
             case FAILED -> List.of("t.status = 'FAILED'", "t.status = 'SCHEDULED' AND t.attempts > 0");
             default -> List.of(storedCondition(status));
         };
-    }
-
-    /** The public status of a stored one (see {@link #storedCondition}). */
-    static TaskStatus publicStatus(String stored, int attempts) {
-        if ("SCHEDULED".equals(stored)) {
-            return (attempts > 0) ? TaskStatus.FAILED : TaskStatus.PENDING;
-        }
-        return TaskStatus.valueOf(stored);
     }
 
     Optional<TaskDetails> details(TaskId id) {
@@ -320,8 +306,8 @@ final class TaskManagementQueries {
     private static Task task(ResultSet rs) throws SQLException {
         int attempts = rs.getInt(5);
         return new Task(new TaskId(rs.getObject(1, UUID.class)), rs.getString(2), rs.getString(3),
-                publicStatus(rs.getString(4), attempts), attempts, rs.getInt(6), rs.getInt(7), TaskRows.instant(rs, 8),
-                rs.getString(9), rs.getString(10), TaskRows.metadata(rs.getString(11)), TaskRows.instant(rs, 12),
+                StoredStatus.publicStatus(rs.getString(4), attempts), attempts, rs.getInt(6), rs.getInt(7),
+                TaskRows.instant(rs, 8), rs.getString(9), rs.getString(10), TaskRows.metadata(rs.getString(11)), TaskRows.instant(rs, 12),
                 TaskRows.instant(rs, 13));
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -15,13 +16,17 @@ import dev.apalis.spring.WorkerDefinition;
 import dev.apalis.worker.RetryPolicy;
 
 /**
- * Resolves each handler's {@link WorkerDefinition} from, by increasing precedence,
- * {@code apalis.defaults.*} (which carries the built-in defaults), the {@code @TaskHandler}
- * attributes, and {@code apalis.workers.<name>.*}; and checks that every configured worker exists.
+ * Resolves each handler's {@link WorkerDefinition}: each setting comes from the first of
+ * {@code apalis.workers.<name>.*}, the {@code @TaskHandler} attributes, {@code apalis.defaults.*} and
+ * the built-in defaults that sets it, all four read as {@link WorkerProperties}; and checks that every
+ * configured worker exists.
  */
 final class WorkerDefinitionResolver {
 
     private static final Log logger = LogFactory.getLog(WorkerDefinitionResolver.class);
+
+    /** The last layer: what a worker uses when neither it, its annotation nor apalis.defaults sets a value. */
+    private static final WorkerProperties BUILT_IN = WorkerProperties.builtInDefaults();
 
     private final ApalisProperties properties;
 
@@ -37,7 +42,7 @@ final class WorkerDefinitionResolver {
      * the merged settings of a worker do not fit together
      */
     Map<String, WorkerDefinition> resolve(Map<String, TaskHandlerMethod> handlers) {
-        Map<String, ApalisProperties.Worker> configured = matchConfiguredWorkers(handlers);
+        Map<String, NamedWorkerProperties> configured = matchConfiguredWorkers(handlers);
         Map<String, WorkerDefinition> definitions = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         handlers.forEach((name, handler) -> {
@@ -74,10 +79,10 @@ final class WorkerDefinitionResolver {
         });
     }
 
-    private Map<String, ApalisProperties.Worker> matchConfiguredWorkers(Map<String, TaskHandlerMethod> handlers) {
+    private Map<String, NamedWorkerProperties> matchConfiguredWorkers(Map<String, TaskHandlerMethod> handlers) {
         Map<String, String> namesByUniform = new LinkedHashMap<>();
         handlers.keySet().forEach((name) -> namesByUniform.put(WorkerNames.uniform(name), name));
-        Map<String, ApalisProperties.Worker> matched = new LinkedHashMap<>();
+        Map<String, NamedWorkerProperties> matched = new LinkedHashMap<>();
         List<String> unknown = new ArrayList<>();
         this.properties.getWorkers().forEach((key, worker) -> {
             String name = handlers.containsKey(key) ? key : namesByUniform.get(WorkerNames.uniform(key));
@@ -99,32 +104,41 @@ final class WorkerDefinitionResolver {
         return matched;
     }
 
-    private WorkerDefinition resolve(String name, TaskHandlerMethod handler, ApalisProperties.Worker worker) {
-        ApalisProperties.Defaults defaults = this.properties.getDefaults();
-        TaskHandlerAttributes annotation = handler.attributes();
-        ApalisProperties.Worker own = (worker != null) ? worker : new ApalisProperties.Worker();
-        boolean enabled = pick(own.getEnabled(), null, defaults.isEnabled());
-        String queue = pick(own.getQueue(), annotation.queue(), name);
-        int concurrency = pick(own.getConcurrency(), annotation.concurrency(), defaults.getConcurrency());
-        Integer prefetch = pick(own.getPrefetch(), annotation.prefetch(), defaults.getPrefetch());
-        Duration pollInterval = pick(own.getPollInterval(), annotation.pollInterval(), defaults.getPollInterval());
-        Duration timeout = pick(own.getTimeout(), annotation.timeout(), defaults.getTimeout());
-        int maxAttempts = pick(own.getMaxAttempts(), annotation.maxAttempts(), defaults.getMaxAttempts());
-        ApalisProperties.Backoff backoff = defaults.getBackoff();
-        ApalisProperties.WorkerBackoff ownBackoff = own.getBackoff();
-        Duration initial = pick(ownBackoff.getInitial(), annotation.backoffInitial(), backoff.getInitial());
-        double multiplier = pick(ownBackoff.getMultiplier(), annotation.backoffMultiplier(), backoff.getMultiplier());
-        Duration max = pick(ownBackoff.getMax(), annotation.backoffMax(), backoff.getMax());
-        double jitter = pick(ownBackoff.getJitter(), annotation.backoffJitter(), backoff.getJitter());
-        RetryPolicy retryPolicy = RetryPolicy.exponential(initial, multiplier, max, jitter).maxAttempts(maxAttempts);
-        int permits = pick(own.getRateLimit().getPermits(), annotation.rateLimitPermits(),
-                defaults.getRateLimit().getPermits());
-        Duration period = pick(own.getRateLimit().getPeriod(), annotation.rateLimitPeriod(),
-                defaults.getRateLimit().getPeriod());
+    private WorkerDefinition resolve(String name, TaskHandlerMethod handler, NamedWorkerProperties worker) {
+        NamedWorkerProperties own = (worker != null) ? worker : new NamedWorkerProperties();
+        NamedWorkerProperties annotation = handler.attributes().settings();
+        List<WorkerProperties> layers = List.of(own, annotation, this.properties.getDefaults(), BUILT_IN);
+        String queue = pick(own.getQueue(), annotation.getQueue(), name);
+        RetryPolicy retryPolicy = RetryPolicy
+            .exponential(first(layers, (settings) -> settings.getBackoff().getInitial()),
+                    first(layers, (settings) -> settings.getBackoff().getMultiplier()),
+                    first(layers, (settings) -> settings.getBackoff().getMax()),
+                    first(layers, (settings) -> settings.getBackoff().getJitter()))
+            .maxAttempts(first(layers, WorkerProperties::getMaxAttempts));
         Duration shutdownTimeout = pick(own.getShutdownTimeout(), null, this.properties.getShutdown().getTimeout());
-        return new WorkerDefinition(name, queue, enabled, concurrency, prefetch, pollInterval, timeout, retryPolicy,
-                permits, period, this.properties.getHeartbeat().getInterval(), shutdownTimeout,
-                handler.payloadType(), handler.beanName(), handler.method());
+        return new WorkerDefinition(name, queue, first(layers, WorkerProperties::getEnabled),
+                first(layers, WorkerProperties::getConcurrency), first(layers, WorkerProperties::getPrefetch),
+                first(layers, WorkerProperties::getPollInterval), first(layers, WorkerProperties::getTimeout),
+                retryPolicy, first(layers, (settings) -> settings.getRateLimit().getPermits()),
+                first(layers, (settings) -> settings.getRateLimit().getPeriod()),
+                this.properties.getHeartbeat().getInterval(), shutdownTimeout, handler.payloadType(),
+                handler.beanName(), handler.method());
+    }
+
+    /**
+     * A setting from the first layer that sets it.
+     * @param layers the layers, most specific first
+     * @param setting reads the setting from a layer
+     * @return the value, or {@code null} when no layer sets it (the built-in default is no value)
+     */
+    private static <T> T first(List<WorkerProperties> layers, Function<WorkerProperties, T> setting) {
+        for (WorkerProperties layer : layers) {
+            T value = setting.apply(layer);
+            if (value != null) {
+                return value;
+            }
+        }
+        return null;
     }
 
     private static <T> T pick(T property, T annotation, T fallback) {

@@ -107,38 +107,25 @@ final class WorkerDefinitionResolver {
     private WorkerDefinition resolve(String name, TaskHandlerMethod handler, NamedWorkerProperties worker) {
         NamedWorkerProperties own = (worker != null) ? worker : new NamedWorkerProperties();
         NamedWorkerProperties annotation = handler.attributes().settings();
-        List<WorkerProperties> layers = List.of(own, annotation, this.properties.getDefaults(), BUILT_IN);
+        Layers settings = new Layers(List.of(own, annotation, this.properties.getDefaults(), BUILT_IN));
+        boolean enabled = settings.first(WorkerProperties::getEnabled);
         String queue = pick(own.getQueue(), annotation.getQueue(), name);
-        RetryPolicy retryPolicy = RetryPolicy
-            .exponential(first(layers, (settings) -> settings.getBackoff().getInitial()),
-                    first(layers, (settings) -> settings.getBackoff().getMultiplier()),
-                    first(layers, (settings) -> settings.getBackoff().getMax()),
-                    first(layers, (settings) -> settings.getBackoff().getJitter()))
-            .maxAttempts(first(layers, WorkerProperties::getMaxAttempts));
+        int concurrency = settings.first(WorkerProperties::getConcurrency);
+        Integer prefetch = settings.first(WorkerProperties::getPrefetch);
+        Duration pollInterval = settings.first(WorkerProperties::getPollInterval);
+        Duration timeout = settings.first(WorkerProperties::getTimeout);
+        int maxAttempts = settings.first(WorkerProperties::getMaxAttempts);
+        Duration initial = settings.first((layer) -> layer.getBackoff().getInitial());
+        double multiplier = settings.first((layer) -> layer.getBackoff().getMultiplier());
+        Duration max = settings.first((layer) -> layer.getBackoff().getMax());
+        double jitter = settings.first((layer) -> layer.getBackoff().getJitter());
+        RetryPolicy retryPolicy = RetryPolicy.exponential(initial, multiplier, max, jitter).maxAttempts(maxAttempts);
+        int permits = settings.first((layer) -> layer.getRateLimit().getPermits());
+        Duration period = settings.first((layer) -> layer.getRateLimit().getPeriod());
         Duration shutdownTimeout = pick(own.getShutdownTimeout(), null, this.properties.getShutdown().getTimeout());
-        return new WorkerDefinition(name, queue, first(layers, WorkerProperties::getEnabled),
-                first(layers, WorkerProperties::getConcurrency), first(layers, WorkerProperties::getPrefetch),
-                first(layers, WorkerProperties::getPollInterval), first(layers, WorkerProperties::getTimeout),
-                retryPolicy, first(layers, (settings) -> settings.getRateLimit().getPermits()),
-                first(layers, (settings) -> settings.getRateLimit().getPeriod()),
-                this.properties.getHeartbeat().getInterval(), shutdownTimeout, handler.payloadType(),
-                handler.beanName(), handler.method());
-    }
-
-    /**
-     * A setting from the first layer that sets it.
-     * @param layers the layers, most specific first
-     * @param setting reads the setting from a layer
-     * @return the value, or {@code null} when no layer sets it (the built-in default is no value)
-     */
-    private static <T> T first(List<WorkerProperties> layers, Function<WorkerProperties, T> setting) {
-        for (WorkerProperties layer : layers) {
-            T value = setting.apply(layer);
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
+        return new WorkerDefinition(name, queue, enabled, concurrency, prefetch, pollInterval, timeout, retryPolicy,
+                permits, period, this.properties.getHeartbeat().getInterval(), shutdownTimeout,
+                handler.payloadType(), handler.beanName(), handler.method());
     }
 
     private static <T> T pick(T property, T annotation, T fallback) {
@@ -146,5 +133,27 @@ final class WorkerDefinitionResolver {
             return property;
         }
         return (annotation != null) ? annotation : fallback;
+    }
+
+    /**
+     * The settings of one worker as layers of {@link WorkerProperties}, the most specific first.
+     * @param layers the worker's properties, its annotation, {@code apalis.defaults}, the built-in defaults
+     */
+    private record Layers(List<WorkerProperties> layers) {
+
+        /**
+         * A setting from the first layer that sets it.
+         * @param setting reads the setting from a layer
+         * @return the value, or {@code null} when no layer sets it (the built-in default is no value)
+         */
+        <T> T first(Function<WorkerProperties, T> setting) {
+            for (WorkerProperties layer : this.layers) {
+                T value = setting.apply(layer);
+                if (value != null) {
+                    return value;
+                }
+            }
+            return null;
+        }
     }
 }

@@ -92,7 +92,8 @@ class WorkerSettingsResolutionTests {
         assertThat(workerSettings.keySet()).containsAll(defaultSettings.keySet());
         assertThat(workerSettings.entrySet()).filteredOn((entry) -> !defaultSettings.containsKey(entry.getKey()))
             .as("settings only a single worker can have, declared in NamedWorkerProperties itself")
-            .allSatisfy((entry) -> assertThat(entry.getValue().getDeclaringClass()).isEqualTo(NamedWorkerProperties.class))
+            .allSatisfy((entry) -> assertThat(entry.getValue().getDeclaringClass())
+                .isEqualTo(NamedWorkerProperties.class))
             .extracting(Map.Entry::getKey)
             .containsExactlyInAnyOrder("queue", "shutdown-timeout");
     }

@@ -107,7 +107,7 @@ public final class ApalisAutoConfiguration {
             .bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class)
             .orElse(DEFAULT_LIFECYCLE_PHASE_TIMEOUT);
         Duration longest = properties.getShutdown().getTimeout();
-        for (ApalisProperties.Worker worker : properties.getWorkers().values()) {
+        for (NamedWorkerProperties worker : properties.getWorkers().values()) {
             if (worker.getShutdownTimeout() != null && worker.getShutdownTimeout().compareTo(longest) > 0) {
                 longest = worker.getShutdownTimeout();
             }

@@ -7,6 +7,7 @@ import java.util.Map;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 import org.springframework.boot.convert.DurationUnit;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
@@ -15,8 +16,10 @@ import org.springframework.validation.Validator;
  * Configuration properties under {@code apalis.*}. Values are checked when they are bound: an
  * invalid value fails start-up with a message that names the property and what it allows.
  * <p>
- * A worker setting is taken from, by increasing precedence: the built-in default,
- * {@code apalis.defaults.*}, the {@code @TaskHandler} attribute, {@code apalis.workers.<name>.*}.
+ * A worker's settings are declared once, in {@link WorkerProperties}, and written both under
+ * {@code apalis.defaults.*} and under {@code apalis.workers.<name>.*} ({@link NamedWorkerProperties}).
+ * Each is taken from, by increasing precedence: the built-in default, {@code apalis.defaults.*}, the
+ * {@code @TaskHandler} attribute, {@code apalis.workers.<name>.*}.
  * <p>
  * A duration written as a bare number is read in seconds ({@code poll-interval: 5} is five seconds);
  * write a unit ({@code 500ms}, {@code 10s}, {@code 1m}) to be explicit.
@@ -30,13 +33,17 @@ public class ApalisProperties implements Validator {
      */
     private BackendType backend = BackendType.AUTO;
 
-    private final Defaults defaults = new Defaults();
+    /**
+     * Settings every worker starts from, each one inherited by a worker that does not set it.
+     */
+    @NestedConfigurationProperty
+    private final WorkerProperties defaults = WorkerProperties.builtInDefaults();
 
     /**
      * Settings of single workers, by worker name; each one overrides 'apalis.defaults' and the
      * handler's @TaskHandler attributes.
      */
-    private final Map<String, Worker> workers = new LinkedHashMap<>();
+    private final Map<String, NamedWorkerProperties> workers = new LinkedHashMap<>();
 
     /**
      * Recurring tasks, by schedule name; each one's properties override the @TaskSchedule of the same
@@ -64,11 +71,11 @@ public class ApalisProperties implements Validator {
         this.backend = backend;
     }
 
-    public Defaults getDefaults() {
+    public WorkerProperties getDefaults() {
         return this.defaults;
     }
 
-    public Map<String, Worker> getWorkers() {
+    public Map<String, NamedWorkerProperties> getWorkers() {
         return this.workers;
     }
 
@@ -127,422 +134,6 @@ public class ApalisProperties implements Validator {
 
         /** Never: the schema is managed elsewhere (Flyway, Liquibase, a DBA). */
         NEVER
-    }
-
-    /**
-     * Settings every worker starts from.
-     */
-    public static class Defaults {
-
-        /**
-         * Whether workers start with the application; a worker's own 'enabled' overrides it.
-         */
-        private boolean enabled = true;
-
-        /**
-         * How many tasks a worker runs at once.
-         */
-        private int concurrency = 10;
-
-        /**
-         * How many tasks a worker claims ahead of its free slots, a fixed number (0: only for free
-         * slots). When not set the prefetch adapts: about as many tasks as the worker finishes during
-         * one claim round trip, at most 256.
-         */
-        private Integer prefetch;
-
-        /**
-         * How often an idle worker looks for due tasks when no push notification arrives. At least 50ms.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration pollInterval = Duration.ofSeconds(1);
-
-        /**
-         * How long one attempt may run before its thread is interrupted and the attempt fails. No
-         * limit when not set. At least 100ms.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration timeout;
-
-        /**
-         * How many attempts a task may take, the first included.
-         */
-        private int maxAttempts = 25;
-
-        private final Backoff backoff = new Backoff();
-
-        private final RateLimit rateLimit = new RateLimit();
-
-        public boolean isEnabled() {
-            return this.enabled;
-        }
-
-        public void setEnabled(boolean enabled) {
-            this.enabled = enabled;
-        }
-
-        public int getConcurrency() {
-            return this.concurrency;
-        }
-
-        public void setConcurrency(int concurrency) {
-            this.concurrency = concurrency;
-        }
-
-        public Integer getPrefetch() {
-            return this.prefetch;
-        }
-
-        public void setPrefetch(Integer prefetch) {
-            this.prefetch = prefetch;
-        }
-
-        public Duration getPollInterval() {
-            return this.pollInterval;
-        }
-
-        public void setPollInterval(Duration pollInterval) {
-            this.pollInterval = pollInterval;
-        }
-
-        public Duration getTimeout() {
-            return this.timeout;
-        }
-
-        public void setTimeout(Duration timeout) {
-            this.timeout = timeout;
-        }
-
-        public int getMaxAttempts() {
-            return this.maxAttempts;
-        }
-
-        public void setMaxAttempts(int maxAttempts) {
-            this.maxAttempts = maxAttempts;
-        }
-
-        public Backoff getBackoff() {
-            return this.backoff;
-        }
-
-        public RateLimit getRateLimit() {
-            return this.rateLimit;
-        }
-    }
-
-    /**
-     * Exponential backoff between attempts, with jitter.
-     */
-    public static class Backoff {
-
-        /**
-         * Delay after the first failed attempt.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration initial = Duration.ofSeconds(1);
-
-        /**
-         * Factor by which each delay grows over the previous one; 1.0 for a fixed delay.
-         */
-        private double multiplier = 2.0;
-
-        /**
-         * Longest delay between attempts.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration max = Duration.ofHours(1);
-
-        /**
-         * Share by which each delay is moved at random either way, from 0.0 to 1.0.
-         */
-        private double jitter = 0.1;
-
-        public Duration getInitial() {
-            return this.initial;
-        }
-
-        public void setInitial(Duration initial) {
-            this.initial = initial;
-        }
-
-        public double getMultiplier() {
-            return this.multiplier;
-        }
-
-        public void setMultiplier(double multiplier) {
-            this.multiplier = multiplier;
-        }
-
-        public Duration getMax() {
-            return this.max;
-        }
-
-        public void setMax(Duration max) {
-            this.max = max;
-        }
-
-        public double getJitter() {
-            return this.jitter;
-        }
-
-        public void setJitter(double jitter) {
-            this.jitter = jitter;
-        }
-    }
-
-    /**
-     * At most 'permits' task starts in any window of 'period', per worker.
-     */
-    public static class RateLimit {
-
-        /**
-         * Task starts allowed per period; 0 for no limit.
-         */
-        private int permits = 0;
-
-        /**
-         * Window in which at most 'permits' tasks start.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration period = Duration.ofSeconds(1);
-
-        public int getPermits() {
-            return this.permits;
-        }
-
-        public void setPermits(int permits) {
-            this.permits = permits;
-        }
-
-        public Duration getPeriod() {
-            return this.period;
-        }
-
-        public void setPeriod(Duration period) {
-            this.period = period;
-        }
-    }
-
-    /**
-     * Settings of one worker; anything not set is inherited (from the @TaskHandler attributes, then
-     * 'apalis.defaults').
-     */
-    public static class Worker {
-
-        /**
-         * Whether this worker starts with the application.
-         */
-        private Boolean enabled;
-
-        /**
-         * Queue this worker consumes. Defaults to the worker's name.
-         */
-        private String queue;
-
-        /**
-         * How many tasks this worker runs at once.
-         */
-        private Integer concurrency;
-
-        /**
-         * How many tasks this worker claims ahead of its free slots, a fixed number (0: only for free
-         * slots). When not set here nor anywhere else the prefetch adapts.
-         */
-        private Integer prefetch;
-
-        /**
-         * How often this worker, when idle, looks for due tasks without a push notification. At least
-         * 50ms.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration pollInterval;
-
-        /**
-         * How long one attempt may run. At least 100ms.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration timeout;
-
-        /**
-         * How many attempts a task may take, the first included.
-         */
-        private Integer maxAttempts;
-
-        /**
-         * How long a graceful stop waits for this worker's tasks in flight. Defaults to
-         * 'apalis.shutdown.timeout'.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration shutdownTimeout;
-
-        private final WorkerBackoff backoff = new WorkerBackoff();
-
-        private final WorkerRateLimit rateLimit = new WorkerRateLimit();
-
-        public Boolean getEnabled() {
-            return this.enabled;
-        }
-
-        public void setEnabled(Boolean enabled) {
-            this.enabled = enabled;
-        }
-
-        public String getQueue() {
-            return this.queue;
-        }
-
-        public void setQueue(String queue) {
-            this.queue = queue;
-        }
-
-        public Integer getConcurrency() {
-            return this.concurrency;
-        }
-
-        public void setConcurrency(Integer concurrency) {
-            this.concurrency = concurrency;
-        }
-
-        public Integer getPrefetch() {
-            return this.prefetch;
-        }
-
-        public void setPrefetch(Integer prefetch) {
-            this.prefetch = prefetch;
-        }
-
-        public Duration getPollInterval() {
-            return this.pollInterval;
-        }
-
-        public void setPollInterval(Duration pollInterval) {
-            this.pollInterval = pollInterval;
-        }
-
-        public Duration getTimeout() {
-            return this.timeout;
-        }
-
-        public void setTimeout(Duration timeout) {
-            this.timeout = timeout;
-        }
-
-        public Integer getMaxAttempts() {
-            return this.maxAttempts;
-        }
-
-        public void setMaxAttempts(Integer maxAttempts) {
-            this.maxAttempts = maxAttempts;
-        }
-
-        public Duration getShutdownTimeout() {
-            return this.shutdownTimeout;
-        }
-
-        public void setShutdownTimeout(Duration shutdownTimeout) {
-            this.shutdownTimeout = shutdownTimeout;
-        }
-
-        public WorkerBackoff getBackoff() {
-            return this.backoff;
-        }
-
-        public WorkerRateLimit getRateLimit() {
-            return this.rateLimit;
-        }
-    }
-
-    /**
-     * Backoff of one worker; anything not set is inherited.
-     */
-    public static class WorkerBackoff {
-
-        /**
-         * Delay after the first failed attempt.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration initial;
-
-        /**
-         * Factor by which each delay grows over the previous one.
-         */
-        private Double multiplier;
-
-        /**
-         * Longest delay between attempts.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration max;
-
-        /**
-         * Share by which each delay is moved at random either way, from 0.0 to 1.0.
-         */
-        private Double jitter;
-
-        public Duration getInitial() {
-            return this.initial;
-        }
-
-        public void setInitial(Duration initial) {
-            this.initial = initial;
-        }
-
-        public Double getMultiplier() {
-            return this.multiplier;
-        }
-
-        public void setMultiplier(Double multiplier) {
-            this.multiplier = multiplier;
-        }
-
-        public Duration getMax() {
-            return this.max;
-        }
-
-        public void setMax(Duration max) {
-            this.max = max;
-        }
-
-        public Double getJitter() {
-            return this.jitter;
-        }
-
-        public void setJitter(Double jitter) {
-            this.jitter = jitter;
-        }
-    }
-
-    /**
-     * Rate limit of one worker; anything not set is inherited.
-     */
-    public static class WorkerRateLimit {
-
-        /**
-         * Task starts allowed per period; 0 for no limit.
-         */
-        private Integer permits;
-
-        /**
-         * Window in which at most 'permits' tasks start.
-         */
-        @DurationUnit(ChronoUnit.SECONDS)
-        private Duration period;
-
-        public Integer getPermits() {
-            return this.permits;
-        }
-
-        public void setPermits(Integer permits) {
-            this.permits = permits;
-        }
-
-        public Duration getPeriod() {
-            return this.period;
-        }
-
-        public void setPeriod(Duration period) {
-            this.period = period;
-        }
     }
 
     /**

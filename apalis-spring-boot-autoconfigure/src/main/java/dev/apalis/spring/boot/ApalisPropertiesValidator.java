@@ -47,7 +47,7 @@ final class ApalisPropertiesValidator {
             reject("backend", "must be one of auto, jdbc, memory");
         }
         validateDefaults(properties.getDefaults());
-        for (Map.Entry<String, ApalisProperties.Worker> entry : properties.getWorkers().entrySet()) {
+        for (Map.Entry<String, NamedWorkerProperties> entry : properties.getWorkers().entrySet()) {
             validateWorker("workers[" + entry.getKey() + "].", entry.getValue());
         }
         validateHeartbeat(properties.getHeartbeat());
@@ -57,39 +57,37 @@ final class ApalisPropertiesValidator {
                 DurationMinimums.QUEUE_DEPTH_REFRESH, "each refresh is a count query");
     }
 
-    private void validateDefaults(ApalisProperties.Defaults defaults) {
-        atLeast("defaults.concurrency", defaults.getConcurrency(), 1);
-        atLeastIfSet("defaults.prefetch", defaults.getPrefetch(), 0);
-        atLeast("defaults.poll-interval", defaults.getPollInterval(), DurationMinimums.POLL_INTERVAL, POLLS);
-        atLeastIfSet("defaults.timeout", defaults.getTimeout(), DurationMinimums.TIMEOUT, null);
-        atLeast("defaults.max-attempts", defaults.getMaxAttempts(), 1);
-        ApalisProperties.Backoff backoff = defaults.getBackoff();
-        notNegative("defaults.backoff.initial", backoff.getInitial());
-        multiplier("defaults.backoff.multiplier", backoff.getMultiplier());
-        notNegative("defaults.backoff.max", backoff.getMax());
-        jitter("defaults.backoff.jitter", backoff.getJitter());
+    private void validateDefaults(WorkerProperties defaults) {
+        validateSettings("defaults.", defaults);
+        WorkerProperties.Backoff backoff = defaults.getBackoff();
         if (backoff.getInitial() != null && backoff.getMax() != null
                 && backoff.getMax().compareTo(backoff.getInitial()) < 0) {
             reject("defaults.backoff.max", "must not be shorter than apalis.defaults.backoff.initial ("
                     + backoff.getInitial() + ")");
         }
-        atLeast("defaults.rate-limit.permits", defaults.getRateLimit().getPermits(), 0);
-        positive("defaults.rate-limit.period", defaults.getRateLimit().getPeriod());
     }
 
-    private void validateWorker(String prefix, ApalisProperties.Worker worker) {
+    private void validateWorker(String prefix, NamedWorkerProperties worker) {
         if (worker.getQueue() != null && worker.getQueue().isBlank()) {
             reject(prefix + "queue", "must not be blank; remove it to use the worker's name");
         }
-        atLeastIfSet(prefix + "concurrency", worker.getConcurrency(), 1);
-        atLeastIfSet(prefix + "prefetch", worker.getPrefetch(), 0);
-        atLeastIfSet(prefix + "poll-interval", worker.getPollInterval(), DurationMinimums.POLL_INTERVAL, POLLS);
-        atLeastIfSet(prefix + "timeout", worker.getTimeout(), DurationMinimums.TIMEOUT, null);
-        atLeastIfSet(prefix + "max-attempts", worker.getMaxAttempts(), 1);
+        validateSettings(prefix, worker);
         if (worker.getShutdownTimeout() != null) {
             notNegative(prefix + "shutdown-timeout", worker.getShutdownTimeout());
         }
-        ApalisProperties.WorkerBackoff backoff = worker.getBackoff();
+    }
+
+    /**
+     * Checks the settings that are set, the same way under {@code apalis.defaults} and under each worker;
+     * a setting that is not set is inherited, and was checked where it is set.
+     */
+    private void validateSettings(String prefix, WorkerProperties settings) {
+        atLeastIfSet(prefix + "concurrency", settings.getConcurrency(), 1);
+        atLeastIfSet(prefix + "prefetch", settings.getPrefetch(), 0);
+        atLeastIfSet(prefix + "poll-interval", settings.getPollInterval(), DurationMinimums.POLL_INTERVAL, POLLS);
+        atLeastIfSet(prefix + "timeout", settings.getTimeout(), DurationMinimums.TIMEOUT, null);
+        atLeastIfSet(prefix + "max-attempts", settings.getMaxAttempts(), 1);
+        WorkerProperties.Backoff backoff = settings.getBackoff();
         if (backoff.getInitial() != null) {
             notNegative(prefix + "backoff.initial", backoff.getInitial());
         }
@@ -102,8 +100,8 @@ final class ApalisPropertiesValidator {
         if (backoff.getJitter() != null) {
             jitter(prefix + "backoff.jitter", backoff.getJitter());
         }
-        atLeastIfSet(prefix + "rate-limit.permits", worker.getRateLimit().getPermits(), 0);
-        positiveIfSet(prefix + "rate-limit.period", worker.getRateLimit().getPeriod());
+        atLeastIfSet(prefix + "rate-limit.permits", settings.getRateLimit().getPermits(), 0);
+        positiveIfSet(prefix + "rate-limit.period", settings.getRateLimit().getPeriod());
     }
 
     private void validateJdbc(ApalisProperties.Jdbc jdbc) {

@@ -12,12 +12,12 @@ import org.springframework.util.StringValueResolver;
 import dev.apalis.spring.TaskHandler;
 
 /**
- * The settings of one {@link TaskHandler @TaskHandler}, placeholders resolved and parsed; a
- * {@code null} field was not set on the annotation.
+ * The settings of one {@link TaskHandler @TaskHandler}, placeholders resolved and parsed: the worker's
+ * name, and its settings as a layer of {@link NamedWorkerProperties} in which an attribute that was not
+ * set is {@code null} ({@code enabled} and {@code shutdownTimeout}, which have no attribute, are never
+ * set).
  */
-record TaskHandlerAttributes(String name, String queue, Integer concurrency, Integer prefetch, Duration pollInterval,
-        Duration timeout, Integer maxAttempts, Duration backoffInitial, Double backoffMultiplier, Duration backoffMax,
-        Double backoffJitter, Integer rateLimitPermits, Duration rateLimitPeriod) {
+record TaskHandlerAttributes(String name, NamedWorkerProperties settings) {
 
     /**
      * Resolves and parses the attributes of an annotation.
@@ -34,19 +34,23 @@ record TaskHandlerAttributes(String name, String queue, Integer concurrency, Int
         if (name == null) {
             problems.add(where + ": @TaskHandler needs a worker name, for example @TaskHandler(\"email\")");
         }
-        return new TaskHandlerAttributes(name, parser.text("queue", annotation.queue()),
-                parser.integer("concurrency", annotation.concurrency(), 1),
-                parser.integer("prefetch", annotation.prefetch(), 0),
-                parser.atLeast("pollInterval", annotation.pollInterval(), DurationMinimums.POLL_INTERVAL),
-                parser.atLeast("timeout", annotation.timeout(), DurationMinimums.TIMEOUT),
-                parser.integer("maxAttempts", annotation.maxAttempts(), 1),
-                parser.notNegative("backoffInitial", annotation.backoffInitial()),
-                parser.decimal("backoffMultiplier", annotation.backoffMultiplier(), 1.0, Double.MAX_VALUE,
-                        "1.0 or more"),
-                parser.notNegative("backoffMax", annotation.backoffMax()),
-                parser.decimal("backoffJitter", annotation.backoffJitter(), 0.0, 1.0, "between 0.0 and 1.0"),
-                parser.integer("rateLimitPermits", annotation.rateLimitPermits(), 0),
-                parser.positive("rateLimitPeriod", annotation.rateLimitPeriod()));
+        NamedWorkerProperties settings = new NamedWorkerProperties();
+        settings.setQueue(parser.text("queue", annotation.queue()));
+        settings.setConcurrency(parser.integer("concurrency", annotation.concurrency(), 1));
+        settings.setPrefetch(parser.integer("prefetch", annotation.prefetch(), 0));
+        settings.setPollInterval(
+                parser.atLeast("pollInterval", annotation.pollInterval(), DurationMinimums.POLL_INTERVAL));
+        settings.setTimeout(parser.atLeast("timeout", annotation.timeout(), DurationMinimums.TIMEOUT));
+        settings.setMaxAttempts(parser.integer("maxAttempts", annotation.maxAttempts(), 1));
+        WorkerProperties.Backoff backoff = settings.getBackoff();
+        backoff.setInitial(parser.notNegative("backoffInitial", annotation.backoffInitial()));
+        backoff.setMultiplier(parser.decimal("backoffMultiplier", annotation.backoffMultiplier(), 1.0,
+                Double.MAX_VALUE, "1.0 or more"));
+        backoff.setMax(parser.notNegative("backoffMax", annotation.backoffMax()));
+        backoff.setJitter(parser.decimal("backoffJitter", annotation.backoffJitter(), 0.0, 1.0, "between 0.0 and 1.0"));
+        settings.getRateLimit().setPermits(parser.integer("rateLimitPermits", annotation.rateLimitPermits(), 0));
+        settings.getRateLimit().setPeriod(parser.positive("rateLimitPeriod", annotation.rateLimitPeriod()));
+        return new TaskHandlerAttributes(name, settings);
     }
 
     private static final class Parser {

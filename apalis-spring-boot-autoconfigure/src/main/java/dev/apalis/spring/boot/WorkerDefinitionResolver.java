@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -15,13 +16,17 @@ import dev.apalis.spring.WorkerDefinition;
 import dev.apalis.worker.RetryPolicy;
 
 /**
- * Resolves each handler's {@link WorkerDefinition} from, by increasing precedence,
- * {@code apalis.defaults.*} (which carries the built-in defaults), the {@code @TaskHandler}
- * attributes, and {@code apalis.workers.<name>.*}; and checks that every configured worker exists.
+ * Resolves each handler's {@link WorkerDefinition}: each setting comes from the first of
+ * {@code apalis.workers.<name>.*}, the {@code @TaskHandler} attributes, {@code apalis.defaults.*} and
+ * the built-in defaults that sets it, all four read as {@link WorkerProperties}; and checks that every
+ * configured worker exists.
  */
 final class WorkerDefinitionResolver {
 
     private static final Log logger = LogFactory.getLog(WorkerDefinitionResolver.class);
+
+    /** The last layer: what a worker uses when neither it, its annotation nor apalis.defaults sets a value. */
+    private static final WorkerProperties BUILT_IN = WorkerProperties.builtInDefaults();
 
     private final ApalisProperties properties;
 
@@ -37,7 +42,7 @@ final class WorkerDefinitionResolver {
      * the merged settings of a worker do not fit together
      */
     Map<String, WorkerDefinition> resolve(Map<String, TaskHandlerMethod> handlers) {
-        Map<String, ApalisProperties.Worker> configured = matchConfiguredWorkers(handlers);
+        Map<String, NamedWorkerProperties> configured = matchConfiguredWorkers(handlers);
         Map<String, WorkerDefinition> definitions = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         handlers.forEach((name, handler) -> {
@@ -74,10 +79,10 @@ final class WorkerDefinitionResolver {
         });
     }
 
-    private Map<String, ApalisProperties.Worker> matchConfiguredWorkers(Map<String, TaskHandlerMethod> handlers) {
+    private Map<String, NamedWorkerProperties> matchConfiguredWorkers(Map<String, TaskHandlerMethod> handlers) {
         Map<String, String> namesByUniform = new LinkedHashMap<>();
         handlers.keySet().forEach((name) -> namesByUniform.put(WorkerNames.uniform(name), name));
-        Map<String, ApalisProperties.Worker> matched = new LinkedHashMap<>();
+        Map<String, NamedWorkerProperties> matched = new LinkedHashMap<>();
         List<String> unknown = new ArrayList<>();
         this.properties.getWorkers().forEach((key, worker) -> {
             String name = handlers.containsKey(key) ? key : namesByUniform.get(WorkerNames.uniform(key));
@@ -99,28 +104,24 @@ final class WorkerDefinitionResolver {
         return matched;
     }
 
-    private WorkerDefinition resolve(String name, TaskHandlerMethod handler, ApalisProperties.Worker worker) {
-        ApalisProperties.Defaults defaults = this.properties.getDefaults();
-        TaskHandlerAttributes annotation = handler.attributes();
-        ApalisProperties.Worker own = (worker != null) ? worker : new ApalisProperties.Worker();
-        boolean enabled = pick(own.getEnabled(), null, defaults.isEnabled());
-        String queue = pick(own.getQueue(), annotation.queue(), name);
-        int concurrency = pick(own.getConcurrency(), annotation.concurrency(), defaults.getConcurrency());
-        Integer prefetch = pick(own.getPrefetch(), annotation.prefetch(), defaults.getPrefetch());
-        Duration pollInterval = pick(own.getPollInterval(), annotation.pollInterval(), defaults.getPollInterval());
-        Duration timeout = pick(own.getTimeout(), annotation.timeout(), defaults.getTimeout());
-        int maxAttempts = pick(own.getMaxAttempts(), annotation.maxAttempts(), defaults.getMaxAttempts());
-        ApalisProperties.Backoff backoff = defaults.getBackoff();
-        ApalisProperties.WorkerBackoff ownBackoff = own.getBackoff();
-        Duration initial = pick(ownBackoff.getInitial(), annotation.backoffInitial(), backoff.getInitial());
-        double multiplier = pick(ownBackoff.getMultiplier(), annotation.backoffMultiplier(), backoff.getMultiplier());
-        Duration max = pick(ownBackoff.getMax(), annotation.backoffMax(), backoff.getMax());
-        double jitter = pick(ownBackoff.getJitter(), annotation.backoffJitter(), backoff.getJitter());
+    private WorkerDefinition resolve(String name, TaskHandlerMethod handler, NamedWorkerProperties worker) {
+        NamedWorkerProperties own = (worker != null) ? worker : new NamedWorkerProperties();
+        NamedWorkerProperties annotation = handler.attributes().settings();
+        Layers settings = new Layers(List.of(own, annotation, this.properties.getDefaults(), BUILT_IN));
+        boolean enabled = settings.first(WorkerProperties::getEnabled);
+        String queue = pick(own.getQueue(), annotation.getQueue(), name);
+        int concurrency = settings.first(WorkerProperties::getConcurrency);
+        Integer prefetch = settings.first(WorkerProperties::getPrefetch);
+        Duration pollInterval = settings.first(WorkerProperties::getPollInterval);
+        Duration timeout = settings.first(WorkerProperties::getTimeout);
+        int maxAttempts = settings.first(WorkerProperties::getMaxAttempts);
+        Duration initial = settings.first((layer) -> layer.getBackoff().getInitial());
+        double multiplier = settings.first((layer) -> layer.getBackoff().getMultiplier());
+        Duration max = settings.first((layer) -> layer.getBackoff().getMax());
+        double jitter = settings.first((layer) -> layer.getBackoff().getJitter());
         RetryPolicy retryPolicy = RetryPolicy.exponential(initial, multiplier, max, jitter).maxAttempts(maxAttempts);
-        int permits = pick(own.getRateLimit().getPermits(), annotation.rateLimitPermits(),
-                defaults.getRateLimit().getPermits());
-        Duration period = pick(own.getRateLimit().getPeriod(), annotation.rateLimitPeriod(),
-                defaults.getRateLimit().getPeriod());
+        int permits = settings.first((layer) -> layer.getRateLimit().getPermits());
+        Duration period = settings.first((layer) -> layer.getRateLimit().getPeriod());
         Duration shutdownTimeout = pick(own.getShutdownTimeout(), null, this.properties.getShutdown().getTimeout());
         return new WorkerDefinition(name, queue, enabled, concurrency, prefetch, pollInterval, timeout, retryPolicy,
                 permits, period, this.properties.getHeartbeat().getInterval(), shutdownTimeout,
@@ -132,5 +133,27 @@ final class WorkerDefinitionResolver {
             return property;
         }
         return (annotation != null) ? annotation : fallback;
+    }
+
+    /**
+     * The settings of one worker as layers of {@link WorkerProperties}, the most specific first.
+     * @param layers the worker's properties, its annotation, {@code apalis.defaults}, the built-in defaults
+     */
+    private record Layers(List<WorkerProperties> layers) {
+
+        /**
+         * A setting from the first layer that sets it.
+         * @param setting reads the setting from a layer
+         * @return the value, or {@code null} when no layer sets it (the built-in default is no value)
+         */
+        <T> T first(Function<WorkerProperties, T> setting) {
+            for (WorkerProperties layer : this.layers) {
+                T value = setting.apply(layer);
+                if (value != null) {
+                    return value;
+                }
+            }
+            return null;
+        }
     }
 }

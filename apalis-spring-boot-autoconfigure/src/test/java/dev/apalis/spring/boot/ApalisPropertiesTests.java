@@ -39,8 +39,8 @@ class ApalisPropertiesTests {
     void defaultsMatchTheCoreDefaults() {
         ApalisProperties properties = new ApalisProperties();
         assertThat(properties.getBackend()).isEqualTo(ApalisProperties.BackendType.AUTO);
-        ApalisProperties.Defaults defaults = properties.getDefaults();
-        assertThat(defaults.isEnabled()).isTrue();
+        WorkerProperties defaults = properties.getDefaults();
+        assertThat(defaults.getEnabled()).isTrue();
         assertThat(defaults.getConcurrency()).isEqualTo(WorkerBuilder.DEFAULT_CONCURRENCY);
         assertThat(defaults.getPrefetch()).as("adaptive").isNull();
         assertThat(defaults.getPollInterval()).isEqualTo(WorkerBuilder.DEFAULT_POLL_INTERVAL);
@@ -89,8 +89,8 @@ class ApalisPropertiesTests {
                 assertThat(context).hasNotFailed();
                 ApalisProperties properties = context.getBean(ApalisProperties.class);
                 assertThat(properties.getBackend()).isEqualTo(ApalisProperties.BackendType.MEMORY);
-                ApalisProperties.Defaults defaults = properties.getDefaults();
-                assertThat(defaults.isEnabled()).isFalse();
+                WorkerProperties defaults = properties.getDefaults();
+                assertThat(defaults.getEnabled()).isFalse();
                 assertThat(defaults.getConcurrency()).isEqualTo(3);
                 assertThat(defaults.getPrefetch()).isEqualTo(4);
                 assertThat(defaults.getPollInterval()).isEqualTo(Duration.ofMillis(250));
@@ -102,7 +102,7 @@ class ApalisPropertiesTests {
                 assertThat(defaults.getBackoff().getJitter()).isZero();
                 assertThat(defaults.getRateLimit().getPermits()).isEqualTo(100);
                 assertThat(defaults.getRateLimit().getPeriod()).isEqualTo(Duration.ofMinutes(1));
-                ApalisProperties.Worker email = properties.getWorkers().get("email");
+                NamedWorkerProperties email = properties.getWorkers().get("email");
                 assertThat(email.getEnabled()).isTrue();
                 assertThat(email.getQueue()).isEqualTo("mail");
                 assertThat(email.getConcurrency()).isEqualTo(2);

@@ -25,13 +25,15 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.apalis.spring.TaskHandler;
 import dev.apalis.spring.boot.ApalisProperties;
+import dev.apalis.spring.boot.NamedWorkerProperties;
+import dev.apalis.spring.boot.WorkerProperties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@code docs/configuration.md} agrees with the configuration metadata generated from
  * {@link ApalisProperties}: the same properties, types and defaults, both ways; the per-worker table
- * lists exactly the properties of {@link ApalisProperties.Worker}. (Its Java examples, quoted from
+ * lists exactly the properties of {@link NamedWorkerProperties}. (Its Java examples, quoted from
  * the classes of this package, are checked by {@code dev.apalis.docs.DocsSnippetsTest}.)
  */
 class ConfigurationDocumentationTests {
@@ -78,7 +80,7 @@ class ConfigurationDocumentationTests {
     void perWorkerTableListsExactlyThePropertiesOfAWorker() throws Exception {
         Map<String, Row> documented = perWorkerProperties();
         Map<String, String> expected = new LinkedHashMap<>();
-        collectProperties(ApalisProperties.Worker.class, "", expected);
+        collectProperties(NamedWorkerProperties.class, "", expected);
         assertThat(documented.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         expected.forEach((name, type) -> assertThat(documented.get(name).type()).as("type of %s", name).isEqualTo(type));
     }
@@ -86,7 +88,7 @@ class ConfigurationDocumentationTests {
     @Test
     void everyWorkerSettingWithADefaultCanBeSetPerWorker() throws Exception {
         Map<String, String> perWorker = new LinkedHashMap<>();
-        collectProperties(ApalisProperties.Worker.class, "", perWorker);
+        collectProperties(NamedWorkerProperties.class, "", perWorker);
         Set<String> defaults = metadataProperties().stream()
             .map((property) -> property.get("name").asString())
             .filter((name) -> name.startsWith("apalis.defaults."))
@@ -98,7 +100,7 @@ class ConfigurationDocumentationTests {
     @Test
     void attributeTableListsEveryTaskHandlerAttributeWithItsProperty() throws Exception {
         Map<String, String> perWorker = new LinkedHashMap<>();
-        collectProperties(ApalisProperties.Worker.class, "", perWorker);
+        collectProperties(NamedWorkerProperties.class, "", perWorker);
         Matcher rows = ATTRIBUTE_ROW.matcher(read(DOCUMENT));
         Set<String> documented = new TreeSet<>();
         while (rows.find()) {
@@ -221,7 +223,7 @@ class ConfigurationDocumentationTests {
         for (PropertyDescriptor descriptor : Introspector.getBeanInfo(type, Object.class).getPropertyDescriptors()) {
             String name = prefix + descriptor.getName().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
             Class<?> propertyType = descriptor.getPropertyType();
-            if (propertyType.getName().startsWith(ApalisProperties.class.getName() + "$")) {
+            if (propertyType.getName().startsWith(WorkerProperties.class.getName() + "$")) {
                 collectProperties(propertyType, name + ".", properties);
             }
             else {

@@ -37,10 +37,11 @@ import static org.awaitility.Awaitility.await;
  * claim until its node has reached the database for a full threshold again, by which time the live
  * workers have heart-beaten.
  * <p>
- * The issue's figures are a 30 s threshold (the default), a 45 s outage and the default 5 s heart-beat.
- * They are multiplied by the system property {@code apalis.long-outage.scale}: {@code 0.1} by default
- * (3 s, 4.5 s, 0.5 s) so that CI stays quick, the outage still 1.5 thresholds long;
- * {@code -Dapalis.long-outage.scale=1} runs the full-scale version (about two minutes).
+ * The issue's figures are a 30 s threshold (the default), a 45 s outage and the default 5 s heart-beat;
+ * tasks take 6 s, so that a worker's claimed-ahead tasks outlast the threshold. They are multiplied by
+ * the system property {@code apalis.long-outage.scale}: {@code 0.1} by default (3 s, 4.5 s, 0.5 s,
+ * 600 ms) so that CI stays quick, the outage still 1.5 thresholds long;
+ * {@code -Dapalis.long-outage.scale=1} runs the full-scale version (about three minutes).
  */
 @PostgresDatabase
 @ExtendWith(OutputCaptureExtension.class)
@@ -62,7 +63,8 @@ class LongOutageTest {
 
     static final int TASKS = 30;
 
-    static final int TASK_MILLIS = 600;
+    /** Long enough that the 10 tasks a worker claims ahead outlast the threshold (scaled as the rest). */
+    static final int TASK_MILLIS = (int) scaled(Duration.ofSeconds(6)).toMillis();
 
     static final int NODES = 2;
 

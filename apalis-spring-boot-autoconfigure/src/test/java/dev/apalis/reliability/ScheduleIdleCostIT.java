@@ -40,8 +40,12 @@ import static org.awaitility.Awaitility.await;
  * over the same window: what an idle node costs in all, for scale.</li>
  * </ol>
  * The loop sleeps until the earliest next slot, capped at {@link ScheduleRunner#MAX_SLEEP}, so it may
- * run one round per minute of the window and no more. The window is the system property
- * {@code apalis.schedule-idle.window} (ISO-8601, default {@code PT30S}).
+ * wake once per minute of the window (a round and the look-up of the next slot: two transactions) and
+ * no more. The storage's listening connection, which any node with notifications has, checks that it is
+ * still valid every 30 s while it hears nothing (an empty statement, which PostgreSQL counts as a
+ * transaction); those checks are in the first figure too. A loop that polled every schedule once a
+ * second would show hundreds. The window is the system property {@code apalis.schedule-idle.window}
+ * (ISO-8601, default {@code PT30S}).
  */
 @PostgresDatabase
 class ScheduleIdleCostIT {
@@ -98,8 +102,9 @@ class ScheduleIdleCostIT {
                     Counters node = read(stats, name).minus(nodeBefore);
 
                     long rounds = WINDOW.toMinutes() + 1;
+                    long listenerChecks = WINDOW.toSeconds() / 30 + 1;
                     assertThat(loopAlone.transactions()).as("transactions of the schedule loop alone in " + WINDOW
-                            + ": " + loopAlone.perSecond(WINDOW)).isLessThanOrEqualTo(2 * rounds);
+                            + ": " + loopAlone.perSecond(WINDOW)).isLessThanOrEqualTo(2 * rounds + listenerChecks);
                     assertThat(loopAlone.tuples()).as("tuples the schedule loop alone read in " + WINDOW)
                         .isLessThanOrEqualTo(50 * SCHEDULES * rounds);
                     Figures.of("schedule-idle-cost")

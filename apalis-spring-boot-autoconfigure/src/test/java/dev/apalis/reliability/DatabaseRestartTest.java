@@ -25,7 +25,6 @@ import dev.apalis.worker.WorkerContext;
 import dev.apalis.worker.WorkerEvent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -49,9 +48,7 @@ class DatabaseRestartTest {
     @Test
     void workersReportErrorsWhileTheDatabaseIsDownAndResumeByThemselves(TestPostgres.Database database,
             DataSource dataSource) throws Exception {
-        TestPostgres.Control server = TestPostgres.server().control();
-        assumeThat(server).as("needs a server the tests can stop and start (the embedded one); an external server "
-                + "(APALIS_TEST_JDBC_URL) cannot be restarted by a test").isNotNull();
+        DatabaseOutage outage = DatabaseOutage.ofTestServer();
         Db db = new Db(dataSource, "restart");
         Map<Integer, AtomicInteger> runs = new ConcurrentHashMap<>();
         Map<String, List<Throwable>> errors = new ConcurrentHashMap<>();
@@ -89,22 +86,16 @@ class DatabaseRestartTest {
 
             int ranBeforeStop = runs.size();
             CpuMeter cpu = CpuMeter.start("apalis-restart-node-", "apalis-maintenance-restart", "apalis-listener-restart");
-            Instant stoppedAt = Instant.now();
-            server.stop();
             AtomicReference<CpuMeter.Usage> usage = new AtomicReference<>();
-            try {
+            outage.during(() -> {
                 // down for OUTAGE: the workers keep running and report errors
-                await().during(OUTAGE).atMost(OUTAGE.plusSeconds(5))
-                    .until(() -> workers.stream().allMatch(WorkerContext::isRunning));
+                outage.lastsFor(OUTAGE, () -> workers.stream().allMatch(WorkerContext::isRunning));
                 usage.set(cpu.stop());
                 assertThat(errors).allSatisfy((worker, list) -> assertThat(list).as("Error events of " + worker)
                     .isNotEmpty()
                     .allSatisfy(error -> assertThat(error).isInstanceOf(DataAccessException.class)));
-            }
-            finally {
-                server.start();
-            }
-            Instant backAt = Instant.now();
+            });
+            Instant backAt = outage.backAt();
             int errorEvents = errors.values().stream().mapToInt(List::size).sum();
 
             await().atMost(Duration.ofMinutes(2)).until(() -> db.countStatus("DONE") == TASKS);
@@ -128,7 +119,7 @@ class DatabaseRestartTest {
                 .put("nodes", NODES)
                 .put("restarts", 1)
                 .put("doneBeforeStop", ranBeforeStop)
-                .put("downFor", Duration.between(stoppedAt, backAt))
+                .put("downFor", outage.length())
                 .put("errorEvents", errorEvents)
                 .put("workerThreadsCpu", String.format("%.1f%%", usage.get().threadsShare() * 100))
                 .put("jvmCpu", String.format("%.1f%%", usage.get().processShare() * 100))

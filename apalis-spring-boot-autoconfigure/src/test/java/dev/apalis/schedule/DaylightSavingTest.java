@@ -9,6 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.apalis.backend.memory.MemoryStorage;
+import dev.apalis.test.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -90,7 +91,7 @@ class DaylightSavingTest {
 
     @Test
     void theArithmeticTakesAnInjectedClock() {
-        SteppingClock clock = new SteppingClock(Instant.parse("2026-03-29T00:45:00Z"));
+        MutableClock clock = new MutableClock(Instant.parse("2026-03-29T00:45:00Z"));
         CronSlots slots = Schedule.of("x", DAILY_0230, "q").withZone(BERLIN).slots();
         assertThat(slots.next(clock)).isEqualTo(Instant.parse("2026-03-29T01:00:00Z"));
         clock.set(Instant.parse("2026-10-25T00:45:00Z")); // 02:45 CEST, before the repeated 02:30 CET
@@ -102,7 +103,7 @@ class DaylightSavingTest {
      * at each step, and returns the slots pushed.
      */
     private static List<String> fired(ZoneId zone, String cron, String from, String to) {
-        SteppingClock clock = new SteppingClock(Instant.parse(from));
+        MutableClock clock = new MutableClock(Instant.parse(from));
         MemoryStorage storage = new MemoryStorage(clock, Duration.ofSeconds(30), 1000);
         ScheduleStore store = storage.schedules();
         store.save(Schedule.of("night", cron, "q").withZone(zone).withOverlap(Overlap.ALLOW));

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.task.Task;
+import dev.apalis.test.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -26,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  */
 class MemoryScheduleStoreTest {
 
-    private final SteppingClock clock = new SteppingClock(Instant.parse("2026-06-01T10:00:00.500Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-06-01T10:00:00.500Z"));
 
     private final MemoryStorage storage = new MemoryStorage(clock, Duration.ofSeconds(30), 10_000);
 

@@ -26,6 +26,7 @@ import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskOptions;
 import dev.apalis.task.TaskStatus;
+import dev.apalis.test.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;

@@ -34,6 +34,14 @@ public enum BackendCapability {
     WAKE_UPS,
 
     /**
+     * {@link WorkerLeases#heartbeat(String, java.util.Collection)} records what the worker holds: a task
+     * claimed under a live worker that its heart-beats do not name, for half an orphan threshold after
+     * the claim and once the claim is a threshold old, goes back to the queue uncharged (its claim's reply
+     * was lost). Without it, such a task stays claimed until its worker stops.
+     */
+    LOST_CLAIM_RECOVERY,
+
+    /**
      * A push made inside the application's transaction on the backend's database commits or rolls back
      * with it, and wakes workers only once committed (the outbox pattern).
      */

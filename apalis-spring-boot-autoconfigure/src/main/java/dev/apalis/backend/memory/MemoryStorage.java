@@ -54,9 +54,9 @@ import dev.apalis.task.TaskStatus;
  * of this storage, schedules, and look-ups. Orphans are looked for at every heart-beat, and at a claim
  * when the last look is a third of the threshold old. Finished tasks are kept for inspection up to a
  * bound ({@value #DEFAULT_FINISHED_TASKS_KEPT} by default), the oldest dropped first, and dropped once
- * past their retention (see {@link Builder}). It declares {@link BackendCapability#WAKE_UPS} only: it is
- * neither durable nor shared by other processes. Thread-safe: every operation takes one lock, and no
- * operation blocks on anything else.
+ * past their retention (see {@link Builder}). It declares {@link BackendCapability#WAKE_UPS} and
+ * {@link BackendCapability#LOST_CLAIM_RECOVERY}: it is neither durable nor shared by other processes.
+ * Thread-safe: every operation takes one lock, and no operation blocks on anything else.
  */
 public final class MemoryStorage implements Backend, SchedulingBackend, TaskManagement, BackendMaintenance {
 
@@ -79,7 +79,8 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     /** How much of an error's text the attempt history keeps. */
     static final int ATTEMPT_ERROR_LENGTH = 4000;
 
-    private static final Set<BackendCapability> CAPABILITIES = Set.copyOf(EnumSet.of(BackendCapability.WAKE_UPS));
+    private static final Set<BackendCapability> CAPABILITIES = Set.copyOf(EnumSet.of(BackendCapability.WAKE_UPS,
+            BackendCapability.LOST_CLAIM_RECOVERY));
 
     private static final Comparator<Task> CLAIM_ORDER = Comparator.comparingInt(Task::priority)
         .thenComparing(Task::runAt)
@@ -176,7 +177,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
         return new Builder();
     }
 
-    /** {@inheritDoc} Wake-ups only: in this JVM, lost when it stops. */
+    /** {@inheritDoc} Wake-ups and lost-claim recovery: not durable, not shared by other processes. */
     @Override
     public Set<BackendCapability> capabilities() {
         return CAPABILITIES;

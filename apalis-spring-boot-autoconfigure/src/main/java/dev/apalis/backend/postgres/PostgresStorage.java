@@ -155,7 +155,7 @@ public final class PostgresStorage implements Backend, SchedulingBackend, TaskMa
             maintenance.start(rescueInterval(builder.orphanThreshold, builder.maintenanceInterval));
         }
         Set<BackendCapability> declared = EnumSet.of(BackendCapability.DURABLE, BackendCapability.SHARED_STORE,
-                BackendCapability.TRANSACTIONAL_PUSH);
+                BackendCapability.TRANSACTIONAL_PUSH, BackendCapability.LOST_CLAIM_RECOVERY);
         if (this.listener != null) {
             declared.add(BackendCapability.WAKE_UPS);
         }
@@ -433,9 +433,9 @@ public final class PostgresStorage implements Backend, SchedulingBackend, TaskMa
     }
 
     /**
-     * {@inheritDoc} Durable, shared by every storage on the same schema, transactional pushes, and
-     * wake-ups by LISTEN/NOTIFY unless notifications or listening are turned off (or the PostgreSQL JDBC
-     * driver is missing).
+     * {@inheritDoc} Durable, shared by every storage on the same schema, transactional pushes, lost-claim
+     * recovery, and wake-ups by LISTEN/NOTIFY unless notifications or listening are turned off (or the
+     * PostgreSQL JDBC driver is missing).
      */
     @Override
     public Set<BackendCapability> capabilities() {

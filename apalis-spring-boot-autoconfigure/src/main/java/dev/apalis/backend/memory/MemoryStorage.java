@@ -52,7 +52,8 @@ import dev.apalis.task.TaskStatus;
  * loses its tasks back to the queue; a started task at its maximum of attempts is killed; a claim a live
  * worker does not name in its heart-beats goes back as a lost reply), a pause of a queue for every worker
  * of this storage, schedules, and look-ups. Orphans are looked for at every heart-beat, and at a claim
- * when the last look is a third of the threshold old. Finished tasks are kept for inspection up to a
+ * when the last look is a third of the threshold old; the tasks a worker still held when it deregistered
+ * come back at the next look. Finished tasks are kept for inspection up to a
  * bound ({@value #DEFAULT_FINISHED_TASKS_KEPT} by default), the oldest dropped first, and dropped once
  * past their retention (see {@link Builder}). It declares {@link BackendCapability#WAKE_UPS} and
  * {@link BackendCapability#LOST_CLAIM_RECOVERY}: it is neither durable nor shared by other processes.
@@ -137,6 +138,9 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
 
     /** What each worker named as held at its last heart-beat; absent while it did not say. */
     private final Map<String, Set<TaskId>> held = new HashMap<>();
+
+    /** Workers that deregistered while holding tasks: those are orphans at once. */
+    private final Set<String> deregistered = new HashSet<>();
 
     private Instant lastRescue = Instant.MIN;
 
@@ -260,6 +264,9 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
         synchronized (lock) {
             heartbeats.remove(workerId);
             held.remove(workerId);
+            if (owners.containsValue(workerId)) {
+                deregistered.add(workerId);
+            }
         }
     }
 
@@ -287,10 +294,17 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
         owners.forEach((id, owner) -> {
             Instant last = heartbeats.get(owner);
             Instant claimed = claimedAt.get(id);
+            if (deregistered.contains(owner)) {
+                orphans.add(id);
+                return;
+            }
+            if (!claimed.isBefore(staleBefore)) {
+                return; // claimed within the threshold: not an orphan yet, as in PostgresStorage
+            }
             if (last == null || last.isBefore(staleBefore)) {
                 orphans.add(id);
             }
-            else if (held.containsKey(owner) && !held.get(owner).contains(id) && claimed.isBefore(staleBefore)
+            else if (held.containsKey(owner) && !held.get(owner).contains(id)
                     && last.isAfter(claimed.plus(orphanThreshold.dividedBy(2)))) {
                 lostClaims.add(id);
             }
@@ -322,6 +336,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
                         + task.attempts() + "; the task was put back in the queue", now);
             }
         }
+        deregistered.retainAll(owners.values());
         return orphans.size() + lostClaims.size();
     }
 

@@ -6,13 +6,18 @@ import java.time.OffsetDateTime;
 
 import javax.sql.DataSource;
 
+import org.junit.jupiter.api.Test;
+
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.BackendCapability;
 import dev.apalis.backend.conformance.BackendConformance;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.TaskOptions;
 import dev.apalis.test.PostgresDatabase;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link PostgresStorage} passes the backend conformance suite on a real PostgreSQL, with a 2 s orphan
@@ -61,6 +66,16 @@ class PostgresStorageConformanceTest extends BackendConformance {
     @Override
     public Duration retention() {
         return RETENTION;
+    }
+
+    @Test
+    void aStorageDeclaresWakeUpsOnlyWhileItListens() {
+        try (PostgresStorage polling = PostgresStorage.builder(dataSource).schema("conformance").maintenance(false)
+            .notifications(false).build()) {
+            assertThat(polling.capabilities()).doesNotContain(BackendCapability.WAKE_UPS)
+                .contains(BackendCapability.DURABLE, BackendCapability.SHARED_STORE);
+        }
+        assertThat(backend().capabilities()).contains(BackendCapability.WAKE_UPS);
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.apalis.task.NewTask;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskOptions;
+import dev.apalis.task.TaskStatus;
 
 import static org.awaitility.Awaitility.await;
 
@@ -150,7 +151,7 @@ public interface BackendFixture {
     default Task awaitRescued(TaskId id) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
             maintain();
-            return task(id).status() != dev.apalis.task.TaskStatus.RUNNING;
+            return task(id).status() != TaskStatus.RUNNING;
         });
         return task(id);
     }

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -47,7 +48,7 @@ class NotificationListenerLoggingTest {
         try (NotificationListener listener = new NotificationListener(failingThrice, SchemaNames.of("listener_log"));
                 WakeUps.Subscription subscription = listener.subscribe("q", woken::countDown)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> listener.backendPid() != 0);
-            assertThat(woken.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("woken after reconnecting").isTrue();
+            assertThat(woken.await(10, TimeUnit.SECONDS)).as("woken after reconnecting").isTrue();
         }
 
         assertThat(output.getAll()).containsOnlyOnce("The Apalis listening connection of schema")

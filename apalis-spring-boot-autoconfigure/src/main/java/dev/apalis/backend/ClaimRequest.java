@@ -3,7 +3,7 @@ package dev.apalis.backend;
 import java.util.Objects;
 
 /**
- * What a worker asks of {@link Backend#claim(ClaimRequest)}.
+ * What a worker asks of {@link TaskStore#claim(ClaimRequest)}.
  *
  * @param queue the queue
  * @param workerId the claiming worker

@@ -6,8 +6,8 @@ import java.util.Objects;
 import dev.apalis.task.TaskId;
 
 /**
- * How one attempt ended, as reported to {@link Backend#complete}. A completion of a task whose start
- * was not recorded yet (claimed ahead, see {@link Backend#started}) charges its attempt first, except
+ * How one attempt ended, as reported to {@link TaskStore#complete}. A completion of a task whose start
+ * was not recorded yet (claimed ahead, see {@link TaskStore#started}) charges its attempt first, except
  * {@link Interrupted}, which charges none.
  */
 public sealed interface Completion {

@@ -3,8 +3,6 @@ package dev.apalis.task;
 import java.time.Instant;
 import java.util.Map;
 
-import dev.apalis.worker.WorkerContext;
-
 /**
  * What a handler knows about the task it runs: its id, queue, attempt and metadata, the worker that
  * runs it (to pause or stop it), and the shared data the worker was built with.
@@ -39,9 +37,11 @@ public interface TaskContext {
 
     /**
      * The worker that runs this task; {@code worker().stop()} stops it gracefully once this task is done.
-     * @return the worker's context
+     * (Engines return their full handle, {@code dev.apalis.worker.WorkerContext}, which is a
+     * {@link TaskWorker}.)
+     * @return the worker
      */
-    WorkerContext worker();
+    TaskWorker worker();
 
     /**
      * Shared data registered with {@code WorkerBuilder.data(..)}.

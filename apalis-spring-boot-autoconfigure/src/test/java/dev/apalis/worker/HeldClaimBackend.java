@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.ClaimRequest;
+import dev.apalis.backend.ForwardingBackend;
 import dev.apalis.task.Task;
 
 /**

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.ClaimRequest;
+import dev.apalis.backend.ForwardingBackend;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.postgres.PostgresStorage;
 import dev.apalis.task.NewTask;

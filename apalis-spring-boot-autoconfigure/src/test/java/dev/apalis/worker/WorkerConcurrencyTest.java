@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.Completion;
+import dev.apalis.backend.ForwardingBackend;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.task.NewTask;

@@ -20,11 +20,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.apalis.backend.ForwardingBackend;
 import dev.apalis.backend.QueueCount;
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskStatus;
+import dev.apalis.task.TaskWorker;
 import dev.apalis.worker.WorkerEvent.Idle;
 import dev.apalis.worker.WorkerEvent.Paused;
 import dev.apalis.worker.WorkerEvent.Resumed;
@@ -133,7 +135,7 @@ class WorkerLifecycleTest {
     void aHandlerCanStopItsWorkerAndTheRestStayPending() throws InterruptedException {
         List<TaskId> ids = pushAll(storage, "self-stop", 5);
         AtomicInteger runs = new AtomicInteger();
-        AtomicReference<WorkerContext> context = new AtomicReference<>();
+        AtomicReference<TaskWorker> context = new AtomicReference<>();
         Worker worker = worker("self-stop").concurrency(1).build(Integer.class, (n, ctx) -> {
             runs.incrementAndGet();
             context.set(ctx.worker());

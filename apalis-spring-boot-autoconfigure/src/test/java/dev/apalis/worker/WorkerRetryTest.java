@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.apalis.backend.Completion;
+import dev.apalis.backend.ForwardingBackend;
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.task.AbortTaskException;
 import dev.apalis.task.NewTask;

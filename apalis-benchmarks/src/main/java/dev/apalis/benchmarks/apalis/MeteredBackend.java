@@ -12,20 +12,17 @@ import java.util.concurrent.atomic.LongAdder;
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
-import dev.apalis.backend.QueueCount;
-import dev.apalis.backend.WorkerRegistration;
+import dev.apalis.backend.ForwardingBackend;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 
 /**
- * A diagnostic wrapper around a backend: counts the worker's calls, how long they took and how many
- * tasks each moved (claim sizes, completion batch sizes), to show where a drain spends its time. Not used
- * in timed comparisons.
+ * A diagnostic decorator of a backend: counts the worker's calls, how long they took and how many
+ * tasks each moved (claim sizes, completion batch sizes), to show where a drain spends its time; every
+ * other call is forwarded as is. Not used in timed comparisons.
  */
-public final class MeteredBackend implements Backend {
-
-    private final Backend delegate;
+public final class MeteredBackend extends ForwardingBackend {
 
     private final Map<String, Call> calls = new ConcurrentHashMap<>();
 
@@ -34,7 +31,7 @@ public final class MeteredBackend implements Backend {
     private final Map<Integer, LongAdder> completionSizes = new ConcurrentHashMap<>();
 
     public MeteredBackend(Backend delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** Counts and time of one kind of call. */
@@ -94,7 +91,7 @@ public final class MeteredBackend implements Backend {
     public List<Task> claim(ClaimRequest request) {
         long start = System.nanoTime();
         int max = request.max();
-        List<Task> tasks = delegate.claim(request);
+        List<Task> tasks = super.claim(request);
         record("claim", start, tasks.size());
         claimSizes.computeIfAbsent(tasks.size(), key -> new LongAdder()).increment();
         calls.computeIfAbsent("claim (asked)", key -> new Call()).items.add(max);
@@ -105,7 +102,7 @@ public final class MeteredBackend implements Backend {
     @Override
     public void complete(String workerId, Collection<Completion> completions) {
         long start = System.nanoTime();
-        delegate.complete(workerId, completions);
+        super.complete(workerId, completions);
         record("complete", start, completions.size());
         completionSizes.computeIfAbsent(completions.size(), key -> new LongAdder()).increment();
     }
@@ -113,14 +110,14 @@ public final class MeteredBackend implements Backend {
     @Override
     public void started(String workerId, Collection<TaskId> ids) {
         long start = System.nanoTime();
-        delegate.started(workerId, ids);
+        super.started(workerId, ids);
         record("started", start, ids.size());
     }
 
     @Override
     public Optional<Duration> nextRunIn(String queue) {
         long start = System.nanoTime();
-        Optional<Duration> next = delegate.nextRunIn(queue);
+        Optional<Duration> next = super.nextRunIn(queue);
         record("nextRunIn", start, 0);
         return next;
     }
@@ -128,7 +125,7 @@ public final class MeteredBackend implements Backend {
     @Override
     public TaskId push(NewTask task) {
         long start = System.nanoTime();
-        TaskId id = delegate.push(task);
+        TaskId id = super.push(task);
         record("push", start, 1);
         return id;
     }
@@ -136,77 +133,37 @@ public final class MeteredBackend implements Backend {
     @Override
     public List<TaskId> pushAll(List<NewTask> tasks) {
         long start = System.nanoTime();
-        List<TaskId> ids = delegate.pushAll(tasks);
+        List<TaskId> ids = super.pushAll(tasks);
         record("pushAll", start, tasks.size());
         return ids;
     }
 
     @Override
-    public void register(WorkerRegistration worker) {
-        delegate.register(worker);
-    }
-
-    @Override
     public void heartbeat(String workerId) {
         long start = System.nanoTime();
-        delegate.heartbeat(workerId);
+        super.heartbeat(workerId);
         record("heartbeat", start, 0);
     }
 
     @Override
     public void heartbeat(String workerId, Collection<TaskId> held) {
         long start = System.nanoTime();
-        delegate.heartbeat(workerId, held);
+        super.heartbeat(workerId, held);
         record("heartbeat", start, held.size());
-    }
-
-    @Override
-    public Optional<Duration> orphanThreshold() {
-        return delegate.orphanThreshold();
-    }
-
-    @Override
-    public void deregister(String workerId) {
-        delegate.deregister(workerId);
     }
 
     @Override
     public void release(String workerId, Collection<TaskId> ids) {
         long start = System.nanoTime();
-        delegate.release(workerId, ids);
+        super.release(workerId, ids);
         record("release", start, ids.size());
     }
 
     @Override
     public Subscription subscribe(String queue, Runnable listener) {
-        return delegate.subscribe(queue, () -> {
+        return super.subscribe(queue, () -> {
             calls.computeIfAbsent("notification", key -> new Call()).count.increment();
             listener.run();
         });
-    }
-
-    @Override
-    public Optional<Task> find(TaskId id) {
-        return delegate.find(id);
-    }
-
-    @Override
-    public List<QueueCount> countByQueueAndStatus() {
-        return delegate.countByQueueAndStatus();
-    }
-
-    @Override
-    public boolean retry(TaskId id) {
-        return delegate.retry(id);
-    }
-
-    @Override
-    public boolean cancel(TaskId id) {
-        return delegate.cancel(id);
-    }
-
-    @Override
-    public void close() {
-        delegate.close();
     }
 }

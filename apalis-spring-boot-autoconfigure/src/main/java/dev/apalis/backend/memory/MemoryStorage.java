@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -19,7 +20,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import dev.apalis.backend.AttemptError;
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.BackendCapability;
+import dev.apalis.backend.BackendMaintenance;
 import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
@@ -41,18 +45,43 @@ import dev.apalis.task.TaskStatus;
  * have no database and can afford to lose tasks. <strong>Everything is lost when the JVM stops</strong>:
  * pending tasks, retries and history. Use {@code PostgresStorage} for durable tasks.
  * <p>
- * It is otherwise a faithful backend: delays, priorities, persisted attempts and retry times, unique
- * keys, attempts charged when handlers start (as {@code PostgresStorage} does), claims guarded by
- * heart-beats (a worker whose heart-beat is older than the orphan threshold loses its tasks back to
- * the queue; a started task at its maximum of attempts is killed), and look-ups. Finished tasks are kept for inspection up to a
- * bound ({@value #DEFAULT_FINISHED_TASKS_KEPT} by default), the oldest dropped first. Thread-safe:
- * every operation takes one lock, and no operation blocks on anything else.
+ * It is otherwise a faithful backend, which passes the same conformance suite as {@code PostgresStorage}:
+ * delays, priorities, persisted attempts and retry times with a bounded history of each failed
+ * attempt's error ({@value #ATTEMPT_ERRORS_KEPT} kept), unique keys, attempts charged when handlers
+ * start, claims guarded by heart-beats (a worker whose heart-beat is older than the orphan threshold
+ * loses its tasks back to the queue; a started task at its maximum of attempts is killed; a claim a live
+ * worker does not name in its heart-beats goes back as a lost reply), a pause of a queue for every worker
+ * of this storage, schedules, and look-ups. Orphans are looked for at every heart-beat, and at a claim
+ * when the last look is a third of the threshold old; the tasks a worker still held when it deregistered
+ * come back at the next look. Finished tasks are kept for inspection up to a
+ * bound ({@value #DEFAULT_FINISHED_TASKS_KEPT} by default), the oldest dropped first, and dropped once
+ * past their retention (see {@link Builder}). It declares {@link BackendCapability#WAKE_UPS} and
+ * {@link BackendCapability#LOST_CLAIM_RECOVERY}: it is neither durable nor shared by other processes.
+ * Thread-safe: every operation takes one lock, and no operation blocks on anything else.
  */
-public final class MemoryStorage implements Backend, SchedulingBackend, TaskManagement {
+public final class MemoryStorage implements Backend, SchedulingBackend, TaskManagement, BackendMaintenance {
 
     public static final int DEFAULT_FINISHED_TASKS_KEPT = 10_000;
 
     public static final Duration DEFAULT_ORPHAN_THRESHOLD = Duration.ofSeconds(30);
+
+    /** How long a done task is kept at most, by default (as {@code PostgresStorage} does). */
+    public static final Duration DEFAULT_DONE_RETENTION = Duration.ofDays(1);
+
+    /** How long a killed task is kept at most, by default (as {@code PostgresStorage} does). */
+    public static final Duration DEFAULT_KILLED_RETENTION = Duration.ofDays(7);
+
+    /** A retention longer than any run of a JVM. */
+    private static final Duration UNBOUNDED_RETENTION = Duration.ofDays(365L * 1000);
+
+    /** How many failed attempts' errors a task keeps, as {@code PostgresStorage} does. */
+    public static final int ATTEMPT_ERRORS_KEPT = 10;
+
+    /** How much of an error's text the attempt history keeps. */
+    static final int ATTEMPT_ERROR_LENGTH = 4000;
+
+    private static final Set<BackendCapability> CAPABILITIES = Set.copyOf(EnumSet.of(BackendCapability.WAKE_UPS,
+            BackendCapability.LOST_CLAIM_RECOVERY));
 
     private static final Comparator<Task> CLAIM_ORDER = Comparator.comparingInt(Task::priority)
         .thenComparing(Task::runAt)
@@ -74,6 +103,10 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     private final Duration orphanThreshold;
 
     private final int finishedTasksKept;
+
+    private final Duration doneRetention;
+
+    private final Duration killedRetention;
 
     private final Map<TaskId, Task> tasks = new HashMap<>();
 
@@ -97,25 +130,61 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
 
     private final Set<String> pausedQueues = new TreeSet<>();
 
-    /** A storage with the system clock, a 30 s orphan threshold and 10,000 finished tasks kept. */
+    /** The errors of each task's failed attempts, oldest first, at most {@link #ATTEMPT_ERRORS_KEPT}. */
+    private final Map<TaskId, Deque<AttemptError>> attemptErrors = new HashMap<>();
+
+    /** When each claimed task was claimed. */
+    private final Map<TaskId, Instant> claimedAt = new HashMap<>();
+
+    /** What each worker named as held at its last heart-beat; absent while it did not say. */
+    private final Map<String, Set<TaskId>> held = new HashMap<>();
+
+    /** Workers that deregistered while holding tasks: those are orphans at once. */
+    private final Set<String> deregistered = new HashSet<>();
+
+    private Instant lastRescue = Instant.MIN;
+
+    /**
+     * A storage with the system clock, a 30 s orphan threshold, 10,000 finished tasks kept, done tasks
+     * kept a day and killed ones a week at most.
+     */
     public MemoryStorage() {
-        this(Clock.systemUTC(), DEFAULT_ORPHAN_THRESHOLD, DEFAULT_FINISHED_TASKS_KEPT);
+        this(builder());
     }
 
     /**
-     * A storage with its own settings.
+     * A storage with its own settings, which keeps finished tasks up to the bound whatever their age (as
+     * it did before {@link #builder()} added retention by age).
      * @param clock the clock that decides what is due
      * @param orphanThreshold how old a worker's last heart-beat may be before its tasks go back to the queue
      * @param finishedTasksKept how many done or killed tasks to keep for look-ups
      */
     public MemoryStorage(Clock clock, Duration orphanThreshold, int finishedTasksKept) {
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.orphanThreshold = Objects.requireNonNull(orphanThreshold, "orphanThreshold");
-        if (finishedTasksKept < 0) {
-            throw new IllegalArgumentException("finishedTasksKept must be 0 or more, was " + finishedTasksKept);
-        }
-        this.finishedTasksKept = finishedTasksKept;
+        this(builder().clock(clock).orphanThreshold(orphanThreshold).finishedTasksKept(finishedTasksKept)
+            .doneRetention(UNBOUNDED_RETENTION).killedRetention(UNBOUNDED_RETENTION));
+    }
+
+    private MemoryStorage(Builder builder) {
+        this.clock = builder.clock;
+        this.orphanThreshold = builder.orphanThreshold;
+        this.finishedTasksKept = builder.finishedTasksKept;
+        this.doneRetention = builder.doneRetention;
+        this.killedRetention = builder.killedRetention;
         this.schedules = new MemoryScheduleStore(this, clock);
+    }
+
+    /**
+     * Starts a builder with the defaults of {@link #MemoryStorage()}.
+     * @return a builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@inheritDoc} Wake-ups and lost-claim recovery: not durable, not shared by other processes. */
+    @Override
+    public Set<BackendCapability> capabilities() {
+        return CAPABILITIES;
     }
 
     /** {@inheritDoc} In memory, on this storage's clock. */
@@ -174,6 +243,18 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
         synchronized (lock) {
             Instant now = clock.instant();
             heartbeats.put(workerId, now);
+            held.remove(workerId);
+            rescueOrphans(now);
+        }
+    }
+
+    /** {@inheritDoc} Recorded, so that a claim the worker never heard of goes back to the queue. */
+    @Override
+    public void heartbeat(String workerId, Collection<TaskId> heldTasks) {
+        synchronized (lock) {
+            Instant now = clock.instant();
+            heartbeats.put(workerId, now);
+            held.put(workerId, Set.copyOf(heldTasks));
             rescueOrphans(now);
         }
     }
@@ -182,26 +263,71 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     public void deregister(String workerId) {
         synchronized (lock) {
             heartbeats.remove(workerId);
+            held.remove(workerId);
+            if (owners.containsValue(workerId)) {
+                deregistered.add(workerId);
+            }
         }
     }
 
-    private void rescueOrphans(Instant now) {
+    /** {@inheritDoc} Runs at every heart-beat anyway. */
+    @Override
+    public long rescueOrphans() {
+        synchronized (lock) {
+            return rescueOrphans(clock.instant());
+        }
+    }
+
+    /** {@inheritDoc} Also done whenever a task finishes, for the tasks past their retention by then. */
+    @Override
+    public long pruneFinished() {
+        synchronized (lock) {
+            return prune(clock.instant());
+        }
+    }
+
+    private long rescueOrphans(Instant now) {
+        lastRescue = now;
         Instant staleBefore = now.minus(orphanThreshold);
         List<TaskId> orphans = new ArrayList<>();
+        List<TaskId> lostClaims = new ArrayList<>();
         owners.forEach((id, owner) -> {
             Instant last = heartbeats.get(owner);
+            Instant claimed = claimedAt.get(id);
+            if (deregistered.contains(owner)) {
+                orphans.add(id);
+                return;
+            }
+            if (!claimed.isBefore(staleBefore)) {
+                return; // claimed within the threshold: not an orphan yet, as in PostgresStorage
+            }
             if (last == null || last.isBefore(staleBefore)) {
                 orphans.add(id);
             }
+            else if (held.containsKey(owner) && !held.get(owner).contains(id)
+                    && last.isAfter(claimed.plus(orphanThreshold.dividedBy(2)))) {
+                lostClaims.add(id);
+            }
         });
+        for (TaskId id : lostClaims) {
+            Task task = tasks.get(id);
+            owners.remove(id);
+            claimedAt.remove(id);
+            int attempts = charged.remove(id) ? Math.max(0, task.attempts() - 1) : task.attempts();
+            putBack(task, attempts, task.lastError(), now);
+        }
         for (TaskId id : orphans) {
             Task task = tasks.get(id);
             String owner = owners.remove(id);
+            claimedAt.remove(id);
             if (!charged.remove(id)) {
                 unstartedRescues.merge(id, 1, Integer::sum);
                 putBack(task, task.attempts(), task.lastError(), now);
+                continue;
             }
-            else if (task.maxAttempts() > 0 && task.attempts() >= task.maxAttempts()) {
+            recordAttemptError(id, task.attempts(), now,
+                    "Interrupted: worker " + owner + " stopped heart-beating during this attempt");
+            if (task.maxAttempts() > 0 && task.attempts() >= task.maxAttempts()) {
                 finish(task, TaskStatus.KILLED, "Gave up after " + task.attempts() + " attempts: its worker " + owner
                         + " stopped heart-beating during the last one", now);
             }
@@ -210,6 +336,20 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
                         + task.attempts() + "; the task was put back in the queue", now);
             }
         }
+        deregistered.retainAll(owners.values());
+        return orphans.size() + lostClaims.size();
+    }
+
+    private void recordAttemptError(TaskId id, int attempt, Instant at, String error) {
+        String text = (error != null) ? error : "(no message)";
+        if (text.length() > ATTEMPT_ERROR_LENGTH) {
+            text = text.substring(0, ATTEMPT_ERROR_LENGTH);
+        }
+        Deque<AttemptError> history = attemptErrors.computeIfAbsent(id, key -> new ArrayDeque<>());
+        if (history.size() >= ATTEMPT_ERRORS_KEPT) {
+            history.pollFirst();
+        }
+        history.addLast(new AttemptError(attempt, at, text));
     }
 
     private void putBack(Task task, int attempts, String lastError, Instant now) {
@@ -231,6 +371,9 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
                 return List.of();
             }
             Instant now = clock.instant();
+            if (!lastRescue.isAfter(now.minus(orphanThreshold.dividedBy(3)))) {
+                rescueOrphans(now);
+            }
             state.promoteDue(now);
             List<Task> claimed = new ArrayList<>(Math.min(max, state.ready.size()));
             while (claimed.size() < max && !state.ready.isEmpty()) {
@@ -242,6 +385,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
                         task.uniqueKey(), task.metadata(), task.createdAt(), null);
                 tasks.put(task.id(), running);
                 owners.put(task.id(), request.workerId());
+                claimedAt.put(task.id(), now);
                 if (charge) {
                     charged.add(task.id());
                     claimed.add(running);
@@ -286,6 +430,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
                     continue;
                 }
                 owners.remove(id);
+                claimedAt.remove(id);
                 if (completion instanceof Completion.Interrupted interrupted) {
                     Task task = tasks.get(id);
                     int attempts = charged.remove(id) ? Math.max(0, task.attempts() - 1) : task.attempts();
@@ -297,9 +442,11 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
                     finish(task, TaskStatus.DONE, null, now);
                 }
                 else if (completion instanceof Completion.Kill kill) {
+                    recordAttemptError(id, task.attempts(), now, kill.error());
                     finish(task, TaskStatus.KILLED, kill.error(), now);
                 }
                 else if (completion instanceof Completion.Retry retry) {
+                    recordAttemptError(id, task.attempts(), now, retry.error());
                     Task failed = new Task(id, task.queue(), task.payload(), TaskStatus.FAILED, task.attempts(),
                             task.maxAttempts(), task.priority(), now.plus(retry.delay()), retry.error(),
                             task.uniqueKey(), task.metadata(), task.createdAt(), null);
@@ -320,6 +467,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
                     continue;
                 }
                 owners.remove(id);
+                claimedAt.remove(id);
                 Task task = tasks.get(id);
                 int attempts = charged.remove(id) ? Math.max(0, task.attempts() - 1) : task.attempts();
                 Task pending = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING,
@@ -465,7 +613,15 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
 
     @Override
     public Optional<TaskDetails> details(TaskId id) {
-        return find(id).map(TaskDetails::of);
+        synchronized (lock) {
+            Task task = tasks.get(id);
+            if (task == null) {
+                return Optional.empty();
+            }
+            List<AttemptError> errors = List.copyOf(attemptErrors.getOrDefault(id, new ArrayDeque<>()));
+            return Optional.of(new TaskDetails(task, task.maxAttempts(), errors,
+                    TaskDetails.errorOf(task.status(), task.lastError())));
+        }
     }
 
     @Override
@@ -497,7 +653,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
             if (task == null || !task.status().isFinished()) {
                 return false;
             }
-            tasks.remove(id);
+            forget(id);
             finished.remove(id);
             return true;
         }
@@ -603,12 +759,138 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
         }
         finished.addLast(task.id());
         while (finished.size() > finishedTasksKept) {
-            tasks.remove(finished.pollFirst());
+            forget(finished.pollFirst());
         }
+        prune(now);
+    }
+
+    /**
+     * Drops the finished tasks past their retention: the oldest finished come first, so it stops at the
+     * first one still kept by both retentions.
+     */
+    private long prune(Instant now) {
+        long pruned = 0;
+        for (java.util.Iterator<TaskId> it = finished.iterator(); it.hasNext();) {
+            Task task = tasks.get(it.next());
+            Instant finishedAt = (task != null) ? task.finishedAt() : null;
+            if (finishedAt == null) {
+                it.remove();
+                continue;
+            }
+            Duration retention = (task.status() == TaskStatus.DONE) ? doneRetention : killedRetention;
+            if (!finishedAt.plus(retention).isBefore(now)) {
+                if (finishedAt.plus(shorterRetention()).isBefore(now)) {
+                    continue;
+                }
+                break;
+            }
+            it.remove();
+            forget(task.id());
+            pruned++;
+        }
+        return pruned;
+    }
+
+    private Duration shorterRetention() {
+        return (doneRetention.compareTo(killedRetention) < 0) ? doneRetention : killedRetention;
+    }
+
+    private void forget(TaskId id) {
+        tasks.remove(id);
+        attemptErrors.remove(id);
+        unstartedRescues.remove(id);
     }
 
     private QueueState queue(String name) {
         return queues.computeIfAbsent(name, key -> new QueueState());
+    }
+
+    /**
+     * Builds a {@link MemoryStorage}; every setting has the default of {@link MemoryStorage#MemoryStorage()}.
+     */
+    public static final class Builder {
+
+        private Clock clock = Clock.systemUTC();
+
+        private Duration orphanThreshold = DEFAULT_ORPHAN_THRESHOLD;
+
+        private int finishedTasksKept = DEFAULT_FINISHED_TASKS_KEPT;
+
+        private Duration doneRetention = DEFAULT_DONE_RETENTION;
+
+        private Duration killedRetention = DEFAULT_KILLED_RETENTION;
+
+        private Builder() {
+        }
+
+        /**
+         * The clock that decides what is due and when heart-beats and retention expire.
+         * @param clock the clock
+         * @return this builder
+         */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * How old a worker's last heart-beat may be before its tasks go back to the queue.
+         * @param threshold a positive duration
+         * @return this builder
+         */
+        public Builder orphanThreshold(Duration threshold) {
+            this.orphanThreshold = positive(threshold, "orphanThreshold");
+            return this;
+        }
+
+        /**
+         * How many done or killed tasks to keep for look-ups at most; the oldest finished are dropped first.
+         * @param kept 0 or more
+         * @return this builder
+         */
+        public Builder finishedTasksKept(int kept) {
+            if (kept < 0) {
+                throw new IllegalArgumentException("finishedTasksKept must be 0 or more, was " + kept);
+            }
+            this.finishedTasksKept = kept;
+            return this;
+        }
+
+        /**
+         * How long a done task is kept after it finished.
+         * @param retention a positive duration
+         * @return this builder
+         */
+        public Builder doneRetention(Duration retention) {
+            this.doneRetention = positive(retention, "doneRetention");
+            return this;
+        }
+
+        /**
+         * How long a killed task is kept after it finished.
+         * @param retention a positive duration
+         * @return this builder
+         */
+        public Builder killedRetention(Duration retention) {
+            this.killedRetention = positive(retention, "killedRetention");
+            return this;
+        }
+
+        /**
+         * Builds the storage.
+         * @return a new, empty storage
+         */
+        public MemoryStorage build() {
+            return new MemoryStorage(this);
+        }
+
+        private static Duration positive(Duration value, String name) {
+            Objects.requireNonNull(value, name);
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + value);
+            }
+            return value;
+        }
     }
 
     /** The waiting tasks of one queue: those due, in claim order, and those waiting for their run time. */

@@ -3,6 +3,7 @@ package dev.apalis.backend.postgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,10 @@ import dev.apalis.backend.Backend;
  * {@value #MIN_BACKOFF_MILLIS} ms to {@value #MAX_BACKOFF_MILLIS} ms. After every (re)connect it wakes
  * all subscribers, since pushes may have been missed meanwhile. Subscribers must return quickly: they
  * run on this thread.
+ * <p>
+ * Failures are logged at WARN (the first, then at most one line per {@link #FAILURE_LOG_INTERVAL} with
+ * the count of failures not logged since; stack traces at debug level), and the reconnection at INFO
+ * with how many failures it ended and how long it took.
  */
 final class NotificationListener implements AutoCloseable {
 
@@ -47,6 +52,9 @@ final class NotificationListener implements AutoCloseable {
 
     static final long MAX_BACKOFF_MILLIS = 5_000;
 
+    /** The shortest time between two WARN lines about failures of the listening connection. */
+    static final Duration FAILURE_LOG_INTERVAL = Duration.ofSeconds(30);
+
     private final DataSource dataSource;
 
     private final SchemaNames names;
@@ -60,6 +68,15 @@ final class NotificationListener implements AutoCloseable {
     private volatile boolean closed;
 
     private volatile int backendPid;
+
+    /** Failure bookkeeping of the listening thread (only it touches these). */
+    private long failingSince;
+
+    private long failures;
+
+    private long logged;
+
+    private long lastWarning;
 
     NotificationListener(DataSource dataSource, SchemaNames names) {
         this.dataSource = dataSource;
@@ -96,7 +113,6 @@ final class NotificationListener implements AutoCloseable {
 
     private void listen() {
         long backoff = MIN_BACKOFF_MILLIS;
-        boolean failing = false;
         while (!closed) {
             Connection connection = null;
             try {
@@ -112,10 +128,7 @@ final class NotificationListener implements AutoCloseable {
                     statement.execute("LISTEN " + names.quotedChannel());
                 }
                 backendPid = pg.getBackendPID();
-                if (failing) {
-                    logger.info("Apalis listens for new tasks of schema '" + names + "' again");
-                    failing = false;
-                }
+                recovered();
                 backoff = MIN_BACKOFF_MILLIS;
                 wakeAll();
                 receive(connection, pg);
@@ -124,14 +137,7 @@ final class NotificationListener implements AutoCloseable {
                 if (closed) {
                     break;
                 }
-                if (!failing) {
-                    failing = true;
-                    logger.warn("The Apalis listening connection of schema '" + names + "' failed; reconnecting with "
-                            + "backoff, and workers poll meanwhile (further failures are logged at debug level)", ex);
-                }
-                else if (logger.isDebugEnabled()) {
-                    logger.debug("The Apalis listening connection of schema '" + names + "' failed again", ex);
-                }
+                failed(ex);
             }
             finally {
                 backendPid = 0;
@@ -142,6 +148,57 @@ final class NotificationListener implements AutoCloseable {
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             }
         }
+    }
+
+    /**
+     * Logs a failure of the listening connection at WARN, at most once per {@link #FAILURE_LOG_INTERVAL}
+     * with the number of failures not logged since, the stack trace only at debug level.
+     */
+    private void failed(Throwable ex) {
+        long now = System.nanoTime();
+        boolean first = failures == 0;
+        failures++;
+        if (first) {
+            failingSince = now;
+        }
+        else if (now - lastWarning < FAILURE_LOG_INTERVAL.toNanos()) {
+            if (logger.isDebugEnabled()) {
+                logger.debug("The Apalis listening connection of schema '" + names + "' failed again", ex);
+            }
+            return;
+        }
+        long notLogged = failures - logged - 1;
+        lastWarning = now;
+        logged = failures;
+        String message = "The Apalis listening connection of schema '" + names + "' failed: " + firstLine(ex)
+                + ((notLogged > 0) ? " (" + notLogged + " more since the last report)" : "")
+                + "; reconnecting with backoff, and workers poll meanwhile";
+        if (logger.isDebugEnabled()) {
+            logger.warn(message, ex);
+        }
+        else {
+            logger.warn(message);
+        }
+    }
+
+    /** Logs at INFO that the connection listens again, if it had failed, with how long and how often. */
+    private void recovered() {
+        if (failures == 0) {
+            return;
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failingSince);
+        logger.info("Apalis listens for new tasks of schema '" + names + "' again after " + failures + " failure"
+                + ((failures == 1) ? "" : "s") + " in " + millis + " ms");
+        failingSince = 0;
+        failures = 0;
+        logged = 0;
+        lastWarning = 0;
+    }
+
+    private static String firstLine(Throwable ex) {
+        String text = String.valueOf(ex.getMessage());
+        int end = text.indexOf('\n');
+        return ex.getClass().getSimpleName() + ": " + ((end >= 0) ? text.substring(0, end) : text).strip();
     }
 
     /** Waits for notifications until the storage closes or the connection fails. */

@@ -3,6 +3,7 @@ package dev.apalis.backend.postgres;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,6 +18,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.util.ClassUtils;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.BackendCapability;
+import dev.apalis.backend.BackendMaintenance;
 import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
 import dev.apalis.backend.QueueCount;
@@ -70,7 +73,7 @@ import dev.apalis.task.TaskStatus;
  * listening; {@link #close()} stores what the group insert holds, releases them and leaves the stored
  * tasks alone. Thread-safe.
  */
-public final class PostgresStorage implements Backend, SchedulingBackend, TaskManagement {
+public final class PostgresStorage implements Backend, SchedulingBackend, TaskManagement, BackendMaintenance {
 
     private static final Log logger = LogFactory.getLog(PostgresStorage.class);
 
@@ -113,7 +116,10 @@ public final class PostgresStorage implements Backend, SchedulingBackend, TaskMa
     private final Maintenance maintenance;
 
     private final PostgresScheduleStore schedules;
+
     private final Duration orphanThreshold;
+
+    private final Set<BackendCapability> capabilities;
 
     private PostgresStorage(Builder builder) {
         this.orphanThreshold = builder.orphanThreshold;
@@ -148,6 +154,12 @@ public final class PostgresStorage implements Backend, SchedulingBackend, TaskMa
         if (builder.maintenance) {
             maintenance.start(rescueInterval(builder.orphanThreshold, builder.maintenanceInterval));
         }
+        Set<BackendCapability> declared = EnumSet.of(BackendCapability.DURABLE, BackendCapability.SHARED_STORE,
+                BackendCapability.TRANSACTIONAL_PUSH, BackendCapability.LOST_CLAIM_RECOVERY);
+        if (this.listener != null) {
+            declared.add(BackendCapability.WAKE_UPS);
+        }
+        this.capabilities = Set.copyOf(declared);
     }
 
     /**
@@ -418,6 +430,34 @@ public final class PostgresStorage implements Backend, SchedulingBackend, TaskMa
     @Override
     public ScheduleStore schedules() {
         return schedules;
+    }
+
+    /**
+     * {@inheritDoc} Durable, shared by every storage on the same schema, transactional pushes, lost-claim
+     * recovery, and wake-ups by LISTEN/NOTIFY unless notifications or listening are turned off (or the
+     * PostgreSQL JDBC driver is missing).
+     */
+    @Override
+    public Set<BackendCapability> capabilities() {
+        return capabilities;
+    }
+
+    /**
+     * {@inheritDoc} The round the maintenance thread runs every third of the orphan threshold, under an
+     * advisory lock so that one node at a time does it; after an outage it waits for one full threshold.
+     */
+    @Override
+    public long rescueOrphans() {
+        return maintenance.rescue();
+    }
+
+    /**
+     * {@inheritDoc} Done tasks past their done retention, killed ones past their killed retention, by the
+     * database's clock, in batches; the round the maintenance thread runs every maintenance interval.
+     */
+    @Override
+    public long pruneFinished() {
+        return maintenance.prune();
     }
 
     /** The maintenance rounds, for tests that run them at once. */

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.apalis.backend.TaskManagementContract;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.TaskOptions;
 import dev.apalis.test.PostgresDatabase;
@@ -20,11 +19,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@link PostgresStorage} keeps the {@link dev.apalis.backend.TaskManagement} contract; the other node
- * is a second storage on the same schema.
+ * Workers of two nodes honour a pause of their queue across the cluster. (The
+ * {@link dev.apalis.backend.TaskManagement} contract itself is checked by
+ * {@link PostgresStorageConformanceTest}.)
  */
 @PostgresDatabase
-class PostgresTaskManagementTest extends TaskManagementContract<PostgresStorage> {
+class PostgresTaskManagementTest {
 
     private static PostgresStorage storage;
 
@@ -70,15 +70,5 @@ class PostgresTaskManagementTest extends TaskManagementContract<PostgresStorage>
             a.awaitTermination(Duration.ofSeconds(10));
             b.awaitTermination(Duration.ofSeconds(10));
         }
-    }
-
-    @Override
-    protected PostgresStorage storage() {
-        return storage;
-    }
-
-    @Override
-    protected PostgresStorage otherNode() {
-        return other;
     }
 }

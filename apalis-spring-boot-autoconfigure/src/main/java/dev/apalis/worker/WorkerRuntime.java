@@ -187,6 +187,15 @@ final class WorkerRuntime implements WorkerContext {
 
     private volatile boolean idle;
 
+    /**
+     * When (on {@link System#nanoTime()}) the earliest run time that a look-up reported comes, if
+     * {@code dueKnown}: a claim sent then finds that task due. The fetcher's own.
+     */
+    private long dueAtNanos;
+
+    /** Whether {@code dueAtNanos} holds a run time that no claim sent since has covered. */
+    private boolean dueKnown;
+
     WorkerRuntime(WorkerSettings settings) {
         this.settings = settings;
         this.backend = settings.backend();
@@ -371,8 +380,13 @@ final class WorkerRuntime implements WorkerContext {
                 long finishedAtSend = finished.get();
                 // The tasks that take the slots free now are charged by the claim; the rest when they start.
                 int startingNow = Math.max(0, Math.min(wanted, settings.concurrency() - active.get() - waitingAtSend));
+                long sentAt = System.nanoTime();
                 List<Task> tasks = backend.claim(new ClaimRequest(queue(), workerId, wanted, startingNow,
                         settings.retryPolicy().maxAttempts()));
+                if (dueKnown && sentAt - dueAtNanos >= 0) {
+                    // This claim was sent at or after the known run time: it saw that task if it was still there.
+                    dueKnown = false;
+                }
                 claimAhead.claimed(waitingAtSend, finished.get() - finishedAtSend, tasks.size() == wanted);
                 errorBackoff = MIN_ERROR_BACKOFF;
                 if (!tasks.isEmpty()) {
@@ -428,13 +442,22 @@ final class WorkerRuntime implements WorkerContext {
             emit(new WorkerEvent.Idle(name(), now()));
         }
         long waitNanos = settings.pollInterval().toNanos();
-        long askedAt = System.nanoTime();
         Optional<Duration> next = backend.nextRunIn(queue());
+        long answeredAt = System.nanoTime();
         if (next.isPresent()) {
-            // The backend measured from its "now" while the reply travelled; the claim that follows
-            // travels too: take the look-up's round trip off, so that the claim arrives near the run time.
-            long untilNext = next.get().toNanos() - (System.nanoTime() - askedAt);
-            waitNanos = Math.max(0, Math.min(waitNanos, untilNext));
+            // The backend measured from its "now", before its answer arrived: a claim sent this long after
+            // the answer arrives at or after the run time as the backend sees it, never before it (a claim
+            // that came early would find nothing, and the next look-up no longer sees a future task).
+            long dueAt = answeredAt + next.get().toNanos();
+            if (!dueKnown || dueAt - dueAtNanos < 0) {
+                dueAtNanos = dueAt;
+                dueKnown = true;
+            }
+        }
+        if (dueKnown) {
+            // An earlier look-up's run time holds until a claim sent after it: a look-up that reached the
+            // backend after that time no longer reports the task, now due, that the last claim missed.
+            waitNanos = Math.max(0, Math.min(waitNanos, dueAtNanos - answeredAt));
         }
         if (waitNanos > 0) {
             awaitWake(waitNanos);

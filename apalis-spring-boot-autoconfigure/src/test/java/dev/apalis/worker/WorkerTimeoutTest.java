@@ -104,7 +104,7 @@ class WorkerTimeoutTest {
             }));
         WorkerEvent.TaskStuck reported = eventually().until(() -> recorder.of(WorkerEvent.TaskStuck.class, stuck),
                 list -> !list.isEmpty()).get(0);
-        assertThat(reported.runningFor()).isGreaterThanOrEqualTo(Duration.ofMillis(100).plus(WorkerRuntime.STUCK_AFTER));
+        assertThat(reported.runningFor()).isGreaterThanOrEqualTo(Duration.ofMillis(100).plus(Timeouts.STUCK_AFTER));
         TaskId next = push(storage, "stubborn", "next");
         Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).untilAsserted(() -> {
             assertThat(task(storage, stuck).status()).as("still held by its live thread").isEqualTo(TaskStatus.RUNNING);

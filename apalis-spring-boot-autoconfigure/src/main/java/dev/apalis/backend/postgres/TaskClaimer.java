@@ -30,19 +30,25 @@ import dev.apalis.task.TaskStatus;
  * Which rows the claim charged is a hint for the worker only: a start report of a charged row and an
  * outcome of an uncharged one both charge exactly once. A row without its own maximum of attempts gets the worker's. {@code RETURNING} has no
  * order, so the batch is sorted here; its {@code attempts} is the attempt each task runs when started.
+ * <p>
+ * The update finds the locked rows by their {@code ctid} (a TID scan, one page per row), which is safe
+ * within the one statement that holds their row locks. Joined by {@code id}, the planner chose a hash
+ * join over a sequential scan of the whole table whenever the table was small enough to look cheap,
+ * so every claim read every row, finished ones included: on a 20,000-task drain the {@code ctid} join
+ * took the database's CPU for a claim and its completion from a median of 1.68 s to 0.90 s.
  */
 final class TaskClaimer {
 
     static final String CLAIM = """
             WITH locked AS (
-                SELECT id FROM {tasks}
+                SELECT ctid FROM {tasks}
                 WHERE queue = ? AND status IN ('PENDING', 'FAILED') AND run_at <= now()
                   AND NOT EXISTS (SELECT 1 FROM {queues} q WHERE q.name = ? AND q.paused)
                 ORDER BY priority, run_at, id
                 LIMIT ?
                 FOR UPDATE SKIP LOCKED
             ), next AS (
-                SELECT id, row_number() OVER () <= ? AS starting FROM locked
+                SELECT ctid, row_number() OVER () <= ? AS starting FROM locked
             )
             UPDATE {tasks} t
             SET status = 'RUNNING',
@@ -51,7 +57,7 @@ final class TaskClaimer {
                 max_attempts = CASE WHEN t.max_attempts = 0 THEN ? ELSE t.max_attempts END,
                 lock_owner = ?, locked_at = now()
             FROM next
-            WHERE t.id = next.id
+            WHERE t.ctid = next.ctid
             RETURNING t.id, t.payload::text, t.attempts + (t.started_at IS NULL)::int, t.max_attempts, t.priority,
                       t.run_at, t.last_error, t.unique_key, t.metadata::text, t.created_at""";
 

@@ -199,6 +199,8 @@ class PostgresSchemaTest {
 
             String text = String.join("\n", plan);
             assertThat(text).contains("tasks_claim_idx").doesNotContain("Sort");
+            assertThat(text).as("the claimed rows found by their ctid, not by a scan of the table")
+                .contains("Tid Scan").doesNotContain("Seq Scan");
             assertThat(storage.claim("big", "w", 50)).hasSize(50);
 
             String nextRunAt = SchemaNames.of("planned").expand(TaskClaimer.NEXT_RUN_AT);

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.apalis.backend.Backend;
+import dev.apalis.backend.ForwardingBackend;
 import dev.apalis.backend.memory.MemoryStorage;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskOptions;

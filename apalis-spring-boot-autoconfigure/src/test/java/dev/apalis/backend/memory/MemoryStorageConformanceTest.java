@@ -5,6 +5,7 @@ import java.time.Instant;
 
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.conformance.BackendConformance;
+import dev.apalis.test.MutableClock;
 
 /**
  * {@link MemoryStorage} passes the backend conformance suite, on a clock the suite moves: its "other node"

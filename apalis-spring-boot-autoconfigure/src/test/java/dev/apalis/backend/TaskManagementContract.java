@@ -186,6 +186,24 @@ public abstract class TaskManagementContract<S extends Backend & TaskManagement>
     }
 
     @Test
+    void findsTasksByUniqueKeyWhateverTheirStatusNewestFirst() {
+        TaskOptions keyed = TaskOptions.defaults().uniqueKey("order-42");
+        TaskId first = push("by-key", 1, keyed);
+        storage().claim("by-key", "w", 1);
+        storage().complete("w", List.of(Completion.done(first)));
+        TaskId second = push("by-key", 2, keyed);
+        TaskId elsewhere = push("by-key-other", 3, keyed);
+        push("by-key", 4, TaskOptions.defaults().uniqueKey("order-43"));
+
+        assertThat(storage().findByUniqueKey("by-key", "order-42", 10)).extracting(Task::id)
+            .containsExactly(second, first);
+        assertThat(storage().findByUniqueKey("by-key", "order-42", 1)).extracting(Task::id).containsExactly(second);
+        assertThat(storage().findByUniqueKey(null, "order-42", 10)).extracting(Task::id)
+            .containsExactlyInAnyOrder(first, second, elsewhere);
+        assertThat(storage().findByUniqueKey("by-key", "no-such-key", 10)).isEmpty();
+    }
+
+    @Test
     void aPausedQueueIsSkippedByEveryNodeUntilItIsResumed() {
         TaskId id = push("paused", 1);
         assertThat(storage().pause("paused", "ops")).isTrue();

@@ -1,0 +1,18 @@
+-- Apalis for Spring: PostgreSQL schema, version 4 (applied after version 3).
+--
+-- PostgresStorage applies this file on start-up unless initializeSchema(false) is set. Like the
+-- earlier versions it is idempotent, runs in one transaction under the schema's advisory lock, and
+-- never drops data. To apply it yourself (Flyway, Liquibase, psql), replace ${schema} with your schema
+-- name (default apalis) or define a placeholder named "schema"; see docs/postgres.md.
+
+-- Operators' search by unique key (the dashboard, TaskOperator.findByUniqueKey), whatever the task's
+-- status: tasks_unique_key_idx covers only unfinished tasks. Partial, so tasks pushed without a unique
+-- key cost nothing here. Built while writes to the table wait: on a table of many millions of keyed
+-- tasks, create it beforehand with CREATE INDEX CONCURRENTLY (same name and definition).
+CREATE INDEX IF NOT EXISTS tasks_unique_key_lookup_idx
+    ON ${schema}.tasks (unique_key, queue)
+    WHERE unique_key IS NOT NULL;
+
+INSERT INTO ${schema}.schema_version (version, description)
+VALUES (4, 'index for the look-up of tasks by unique key')
+ON CONFLICT (version) DO NOTHING;

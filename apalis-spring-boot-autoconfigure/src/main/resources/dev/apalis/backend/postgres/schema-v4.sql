@@ -13,6 +13,13 @@ CREATE INDEX IF NOT EXISTS tasks_unique_key_lookup_idx
     ON ${schema}.tasks (unique_key, queue)
     WHERE unique_key IS NOT NULL;
 
+-- Operators' listings of waiting tasks by queue, newest first (keyset paging), as
+-- tasks_finished_listing_idx serves finished ones: without it a listing of a queue with 100,000 waiting
+-- tasks reads and sorts all of them. One entry per push (and per retry); claimed tasks leave it.
+CREATE INDEX IF NOT EXISTS tasks_waiting_listing_idx
+    ON ${schema}.tasks (queue, created_at DESC, id DESC)
+    WHERE status IN ('PENDING', 'FAILED', 'SCHEDULED');
+
 INSERT INTO ${schema}.schema_version (version, description)
-VALUES (4, 'index for the look-up of tasks by unique key')
+VALUES (4, 'indexes for the look-up of tasks by unique key and the listing of waiting tasks')
 ON CONFLICT (version) DO NOTHING;

@@ -18,9 +18,9 @@ final class ConfirmationPage {
                 html.hidden(field[0], field[1]);
             }
             html.hidden("confirmed", "true");
-            html.element("button", "Yes, " + action.kind().verb(), "type", "submit", "id", "confirm", "autofocus", "");
-            html.text(" ");
-            html.link(back, "No, go back", "id", "cancel-confirmation");
+            html.element("button", "Yes, " + action.kind().verb() + " now", "type", "submit", "id", "confirm", "autofocus",
+                    "");
+            html.link(back, "No, go back", "id", "cancel-confirmation", "class", "back");
             html.end();
         });
     }

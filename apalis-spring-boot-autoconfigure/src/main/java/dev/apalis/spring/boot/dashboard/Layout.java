@@ -62,13 +62,13 @@ final class Layout {
         content.accept(html);
         html.end();
         html.open("footer");
-        html.open("p", "class", "live-controls", "hidden", "");
-        html.element("button", (live ? "Pause" : "Resume") + " live updates", "type", "button", "id", "live-toggle",
-                "aria-pressed", live ? "false" : "true");
-        html.text(" ");
-        html.element("span", live ? "" : "Live updates are paused on this page.", "id", "live-status", "aria-live",
-                "polite");
-        html.end();
+        if (live && context.refreshMillis() > 0) {
+            html.open("p", "class", "live-controls", "hidden", "");
+            html.element("button", "Pause live updates", "type", "button", "id", "live-toggle", "aria-pressed", "false");
+            html.text(" ");
+            html.element("span", "", "id", "live-status", "aria-live", "polite");
+            html.end();
+        }
         html.element("p", "Times are UTC. Counts above 1,000 are estimates (marked ≈).", "class", "hint");
         html.end();
         html.end().end();

@@ -40,6 +40,19 @@ final class QueueSummaries {
 
     /** Every queue that has tasks, a worker on this node, or a pause, by name. */
     List<Summary> all() {
+        return summaries(null);
+    }
+
+    /** One queue (counted like the others, with one count query for all). */
+    Summary one(String queue) {
+        return summaries(queue).stream()
+            .filter((summary) -> summary.queue().equals(queue))
+            .findFirst()
+            .orElseGet(() -> new Summary(queue, Map.of(), pausedQueues().contains(queue), null));
+    }
+
+    /** The summaries; the oldest due task is looked up for {@code only}, or for every queue when null. */
+    private List<Summary> summaries(@Nullable String only) {
         Map<String, Map<TaskStatus, Long>> counts = new TreeMap<>();
         for (QueueCount count : this.backend.estimateByQueueAndStatus()) {
             counts.computeIfAbsent(count.queue(), (queue) -> new EnumMap<>(TaskStatus.class))
@@ -50,15 +63,11 @@ final class QueueSummaries {
         }
         Set<String> paused = pausedQueues();
         paused.forEach((queue) -> counts.computeIfAbsent(queue, (name) -> new EnumMap<>(TaskStatus.class)));
-        return counts.entrySet().stream().map((entry) -> summary(entry.getKey(), entry.getValue(), paused)).toList();
-    }
-
-    /** One queue (counted like the others). */
-    Summary one(String queue) {
-        return all().stream()
-            .filter((summary) -> summary.queue().equals(queue))
-            .findFirst()
-            .orElseGet(() -> new Summary(queue, Map.of(), pausedQueues().contains(queue), null));
+        return counts.entrySet()
+            .stream()
+            .filter((entry) -> only == null || entry.getKey().equals(only))
+            .map((entry) -> summary(entry.getKey(), entry.getValue(), paused))
+            .toList();
     }
 
     private Set<String> pausedQueues() {

@@ -36,6 +36,16 @@ final class TaskDetailPage {
             html.text(" · ");
             html.link(context.url("/tasks/", id), "Refresh this page");
             html.end();
+            if (context.canAct()) {
+                html.open("p", "class", "task-actions");
+                for (TaskActions action : TaskActions.values()) {
+                    if (action.appliesTo(task.status())) {
+                        Layout.actionButton(html, context, action.label() + " task", "action", "task." + action.verb(),
+                                "id", id);
+                    }
+                }
+                html.end();
+            }
             html.open("dl", "class", "facts", "id", "task-facts");
             fact(html, "Status", task.status().name(), "state " + task.status().name().toLowerCase(java.util.Locale.ROOT));
             fact(html, "Attempts", task.attempts() + ((details.maxAttempts() > 0) ? " of " + details.maxAttempts()
@@ -53,19 +63,11 @@ final class TaskDetailPage {
             fact(html, "Trace id", (traceId != null) ? traceId : "none (pushed without a tracer)", null);
             if (details.error() != null) {
                 html.element("dt", "Error");
-                html.open("dd").element("pre", details.error(), "class", "error").end();
-            }
-            html.end();
-            if (context.canAct()) {
-                html.open("p", "class", "task-actions");
-                for (TaskActions action : TaskActions.values()) {
-                    if (action.appliesTo(task.status())) {
-                        Layout.actionButton(html, context, action.label() + " task", "action", "task." + action.verb(),
-                                "id", id);
-                    }
-                }
+                html.open("dd");
+                error(html, details.error());
                 html.end();
             }
+            html.end();
             html.element("h2", "Payload");
             html.element("pre", pretty(task.payload()), "class", "payload", "tabindex", "0", "aria-label", "Payload");
             html.element("h2", "Attempts that failed");
@@ -81,7 +83,9 @@ final class TaskDetailPage {
                 html.open("tr");
                 html.element("th", error.attempt(), "scope", "row");
                 html.element("td", Format.time(error.at()));
-                html.open("td").element("pre", error.error(), "class", "error").end();
+                html.open("td");
+                error(html, error.error());
+                html.end();
                 html.end();
             }
             html.end().end();
@@ -98,6 +102,17 @@ final class TaskDetailPage {
             }
             html.end().end();
         });
+    }
+
+    /** An error's first line, and the whole text (a stack trace) behind a disclosure that works without script. */
+    private static void error(Html html, String error) {
+        html.element("p", Format.firstLine(error), "class", "error-line");
+        if (error.strip().contains("\n")) {
+            html.open("details");
+            html.element("summary", "Whole error");
+            html.element("pre", error, "class", "error");
+            html.end();
+        }
     }
 
     private static void fact(Html html, String name, String value, @Nullable String valueClass) {

@@ -54,7 +54,7 @@ final class ThroughputChart {
             html.end();
         }
         html.end();
-        html.element("figcaption", summary + " Bars: 10 s each, oldest left; failed attempts stacked on top, hatched.");
+        html.element("figcaption", summary + " Bars: 10 s each, oldest left; failed attempts stacked on top in red; each bar's figures are in its tooltip.");
         html.end();
     }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.WebElement;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.chrome.ChromeDriver;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -44,7 +44,7 @@ import static org.awaitility.Awaitility.await;
 @DirtiesContext
 class DashboardBrowserTest {
 
-    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Duration WAIT = Duration.ofSeconds(30);
 
     private static final TestPostgres.Database DATABASE = TestPostgres.createDatabase("DashboardBrowserTest");
 
@@ -97,17 +97,26 @@ class DashboardBrowserTest {
     }
 
     private void signIn(String user) {
-        browser.get(url("/login"));
+        browser.get(url("/apalis"));
+        assertThat(browser.getCurrentUrl()).as("the application's login page").contains("/login");
         browser.findElement(By.id("username")).sendKeys(user);
         browser.findElement(By.id("password")).sendKeys(user);
-        browser.findElement(By.cssSelector("button[type=submit]")).click();
-        await().atMost(WAIT).until(() -> !browser.getCurrentUrl().contains("/login"));
-        browser.get(url("/apalis"));
-        assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Overview");
+        browser.findElement(By.id("password")).submit();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(browser.findElement(By.tagName("h1")).getText())
+            .as("signed in as %s: %s", user, browser.getCurrentUrl())
+            .isEqualTo("Overview"));
     }
 
     private String text(String css) {
         return browser.findElement(By.cssSelector(css)).getText();
+    }
+
+    /** The text of a table's row, read again if live refresh replaced the table meanwhile. */
+    private String row(String table, String header) {
+        return await().atMost(WAIT).ignoreException(StaleElementReferenceException.class)
+            .until(() -> browser.findElement(By.id(table))
+                .findElement(By.xpath(".//tbody/tr[th[normalize-space()='" + header + "']]"))
+                .getText(), (text) -> true);
     }
 
     @Test
@@ -171,7 +180,7 @@ class DashboardBrowserTest {
                 .start();
             try {
                 signIn("operator");
-                await().atMost(WAIT).untilAsserted(() -> {
+                await().atMost(WAIT).ignoreException(StaleElementReferenceException.class).untilAsserted(() -> {
                     browser.navigate().refresh();
                     assertThat(browser.findElement(By.id("cluster-workers"))
                         .findElements(By.xpath(".//tbody/tr[th[normalize-space()='shared']]"))).hasSize(2);
@@ -190,9 +199,7 @@ class DashboardBrowserTest {
                 });
                 assertThat(ids).allSatisfy((id) -> assertThat(this.tasks.status(id)).hasValue(TaskStatus.PENDING));
                 browser.get(url("/apalis"));
-                WebElement row = browser.findElement(By.id("queues"))
-                    .findElement(By.xpath(".//tbody/tr[th[normalize-space()='shared']]"));
-                assertThat(row.getText()).contains("Paused (every node)");
+                assertThat(row("queues", "shared")).contains("Paused (every node)");
                 Browser.screenshot(browser, "overview-queue-paused");
 
                 browser.findElement(By.xpath("//button[normalize-space()='Resume queue shared']")).click();
@@ -201,6 +208,15 @@ class DashboardBrowserTest {
                 await().atMost(WAIT).untilAsserted(() -> assertThat(ids)
                     .allSatisfy((id) -> assertThat(this.tasks.status(id)).hasValue(TaskStatus.DONE)));
                 assertThat(ranOnOtherNode.get() + this.handlers.sharedRuns.get() - ranHereBefore).isEqualTo(20);
+                browser.get(url("/apalis"));
+                assertThat(row("queues", "shared")).contains("Running");
+                Browser.screenshot(browser, "overview");
+
+                // live refresh: a pause made elsewhere shows without reloading the page
+                this.operator.pause("shared", "another operator");
+                await().atMost(WAIT).untilAsserted(() -> assertThat(row("queues", "shared"))
+                    .contains("Paused (every node)"));
+                assertThat(text("#live-status")).startsWith("Updated");
             }
             finally {
                 otherWorker.stop();

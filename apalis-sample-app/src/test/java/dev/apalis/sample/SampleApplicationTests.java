@@ -117,6 +117,13 @@ class SampleApplicationTests {
     }
 
     @Test
+    void theDashboardIsServedAndSaysThatItsActionsAreUnrestricted() {
+        ResponseEntity<String> overview = this.app.get().uri("/apalis").retrieve().toEntity(String.class);
+        assertThat(overview.getStatusCode().value()).isEqualTo(200);
+        assertThat(overview.getBody()).contains("<h1>Overview</h1>").contains("Unrestricted: Spring Security is not");
+    }
+
+    @Test
     void anIncompleteSignupIsRefused() {
         assertThat(signUp("not an address", "Ed").getStatusCode().value()).isEqualTo(400);
         assertThat(this.app.get().uri("/tasks/not-an-id").retrieve().toEntity(JsonNode.class).getStatusCode().value())

@@ -1,9 +1,11 @@
 package dev.apalis.backend;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskStatus;
 
@@ -39,6 +41,17 @@ public interface TaskManagement {
      * @return the page
      */
     TaskPage list(String queue, TaskStatus status, TaskCursor after, int limit);
+
+    /**
+     * The tasks pushed with a unique key, newest first, whatever their status: the unfinished one that
+     * holds the key and the finished ones that held it before. Served by an index, however many tasks
+     * are stored.
+     * @param queue the queue, or {@code null} for every queue
+     * @param uniqueKey the unique key
+     * @param limit the most tasks returned, 1 or more
+     * @return the tasks, newest first
+     */
+    List<Task> findByUniqueKey(String queue, String uniqueKey, int limit);
 
     /**
      * Kills a waiting task ({@code PENDING} or {@code FAILED}) so that it never runs.

@@ -1,6 +1,7 @@
 package dev.apalis.spring;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -10,6 +11,7 @@ import dev.apalis.backend.TaskCursor;
 import dev.apalis.backend.TaskDetails;
 import dev.apalis.backend.TaskManagement;
 import dev.apalis.backend.TaskPage;
+import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskStatus;
 
@@ -53,6 +55,17 @@ public final class BackendTaskOperator implements TaskOperator {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE + ", was " + limit);
         }
         return management().list(queue(queue), Objects.requireNonNull(status, "status"), after, limit);
+    }
+
+    @Override
+    public List<Task> findByUniqueKey(String queue, String uniqueKey, int limit) {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE + ", was " + limit);
+        }
+        if (uniqueKey == null || uniqueKey.isEmpty()) {
+            throw new IllegalArgumentException("uniqueKey must not be empty");
+        }
+        return management().findByUniqueKey((queue != null) ? queue(queue) : null, uniqueKey, limit);
     }
 
     @Override

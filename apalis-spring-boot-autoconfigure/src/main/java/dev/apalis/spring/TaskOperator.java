@@ -1,12 +1,14 @@
 package dev.apalis.spring;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 import dev.apalis.backend.TaskCursor;
 import dev.apalis.backend.TaskDetails;
 import dev.apalis.backend.TaskPage;
+import dev.apalis.task.Task;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskStatus;
 
@@ -40,6 +42,15 @@ public interface TaskOperator {
      * @return the page
      */
     TaskPage list(String queue, TaskStatus status, TaskCursor after, int limit);
+
+    /**
+     * The tasks pushed with a unique key, newest first, whatever their status (an index look-up).
+     * @param queue the queue, or {@code null} for every queue
+     * @param uniqueKey the unique key
+     * @param limit the most tasks returned, 1 to 1,000
+     * @return the tasks, newest first
+     */
+    List<Task> findByUniqueKey(String queue, String uniqueKey, int limit);
 
     /**
      * Kills a waiting ({@code PENDING} or {@code FAILED}) task so that it never runs.

@@ -647,6 +647,22 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     }
 
     @Override
+    public List<Task> findByUniqueKey(String queue, String uniqueKey, int limit) {
+        Objects.requireNonNull(uniqueKey, "uniqueKey");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be 1 or more, was " + limit);
+        }
+        synchronized (lock) {
+            return tasks.values()
+                .stream()
+                .filter((task) -> uniqueKey.equals(task.uniqueKey()) && (queue == null || task.queue().equals(queue)))
+                .sorted(NEWEST_FIRST)
+                .limit(limit)
+                .toList();
+        }
+    }
+
+    @Override
     public boolean delete(TaskId id) {
         synchronized (lock) {
             Task task = tasks.get(id);

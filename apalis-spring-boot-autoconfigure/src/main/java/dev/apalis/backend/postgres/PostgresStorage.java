@@ -27,6 +27,8 @@ import dev.apalis.backend.TaskCursor;
 import dev.apalis.backend.TaskDetails;
 import dev.apalis.backend.TaskManagement;
 import dev.apalis.backend.TaskPage;
+import dev.apalis.backend.RegisteredWorker;
+import dev.apalis.backend.WorkerDirectory;
 import dev.apalis.backend.WorkerRegistration;
 import dev.apalis.schedule.ScheduleStore;
 import dev.apalis.schedule.SchedulingBackend;
@@ -73,7 +75,8 @@ import dev.apalis.task.TaskStatus;
  * listening; {@link #close()} stores what the group insert holds, releases them and leaves the stored
  * tasks alone. Thread-safe.
  */
-public final class PostgresStorage implements Backend, SchedulingBackend, TaskManagement, BackendMaintenance {
+public final class PostgresStorage
+        implements Backend, SchedulingBackend, TaskManagement, BackendMaintenance, WorkerDirectory {
 
     private static final Log logger = LogFactory.getLog(PostgresStorage.class);
 
@@ -232,6 +235,12 @@ public final class PostgresStorage implements Backend, SchedulingBackend, TaskMa
         workers.heartbeat(Objects.requireNonNull(workerId, "workerId"), Objects.requireNonNull(held, "held"));
     }
 
+    /** {@inheritDoc} One read of the {@code workers} table. */
+    @Override
+    public List<RegisteredWorker> registeredWorkers() {
+        return workers.list();
+    }
+
     @Override
     public Optional<Duration> orphanThreshold() {
         return Optional.of(orphanThreshold);
@@ -355,6 +364,12 @@ public final class PostgresStorage implements Backend, SchedulingBackend, TaskMa
     public TaskPage list(String queue, TaskStatus status, TaskCursor after, int limit) {
         return management.list(Objects.requireNonNull(queue, "queue"), Objects.requireNonNull(status, "status"), after,
                 limit);
+    }
+
+    /** {@inheritDoc} One look-up of the index {@code tasks_unique_key_lookup_idx} (schema version 4). */
+    @Override
+    public List<Task> findByUniqueKey(String queue, String uniqueKey, int limit) {
+        return management.findByUniqueKey(queue, Objects.requireNonNull(uniqueKey, "uniqueKey"), limit);
     }
 
     @Override

@@ -26,7 +26,7 @@ final class SchemaInitializer {
     private static final Log logger = LogFactory.getLog(SchemaInitializer.class);
 
     /** The schema version this code needs. */
-    static final int LATEST_VERSION = 3;
+    static final int LATEST_VERSION = 4;
 
     /** Where the DDL files are, on the class path. */
     static final String RESOURCE_DIRECTORY = "dev/apalis/backend/postgres/";
@@ -36,7 +36,8 @@ final class SchemaInitializer {
 
     private static final List<Migration> MIGRATIONS = List.of(new Migration(1, "schema-v1.sql"),
             new Migration(2, "schema-v2.sql"),
-            new Migration(3, "schema-v3.sql"));
+            new Migration(3, "schema-v3.sql"),
+            new Migration(4, "schema-v4.sql"));
 
     private static final String TABLE_EXISTS = "SELECT to_regclass(?) IS NOT NULL";
 

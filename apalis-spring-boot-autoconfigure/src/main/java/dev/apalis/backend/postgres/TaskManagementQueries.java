@@ -82,6 +82,13 @@ final class TaskManagementQueries {
                 WHERE o.queue = t.queue AND o.unique_key = t.unique_key AND o.id <> t.id
                   AND (o.status NOT IN ('DONE', 'KILLED') OR (o.status = 'KILLED' AND o.id < t.id))))""";
 
+    /** Tasks by unique key, any status, newest first: served by {@code tasks_unique_key_lookup_idx}. */
+    private static final String BY_UNIQUE_KEY = "SELECT " + COLUMNS
+            + " FROM {tasks} t WHERE t.unique_key = ? ORDER BY t.created_at DESC, t.id DESC LIMIT ?";
+
+    private static final String BY_QUEUE_AND_UNIQUE_KEY = "SELECT " + COLUMNS
+            + " FROM {tasks} t WHERE t.unique_key = ? AND t.queue = ? ORDER BY t.created_at DESC, t.id DESC LIMIT ?";
+
     private static final String CANCEL = """
             UPDATE {tasks} t
             SET status = 'KILLED', last_error = ?, finished_at = now()
@@ -197,6 +204,16 @@ final class TaskManagementQueries {
         List<Task> page = tasks.subList(0, limit);
         Task last = page.get(limit - 1);
         return new TaskPage(page, new TaskCursor(last.createdAt(), last.id()));
+    }
+
+    List<Task> findByUniqueKey(String queue, String uniqueKey, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be 1 or more, was " + limit);
+        }
+        if (queue == null) {
+            return db.jdbc().query(sql(BY_UNIQUE_KEY), (rs, row) -> task(rs), uniqueKey, limit);
+        }
+        return db.jdbc().query(sql(BY_QUEUE_AND_UNIQUE_KEY), (rs, row) -> task(rs), uniqueKey, queue, limit);
     }
 
     boolean cancel(TaskId id) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.apalis.backend.RegisteredWorker;
 import dev.apalis.backend.WorkerRegistration;
 import dev.apalis.task.TaskId;
 
@@ -33,6 +34,13 @@ final class WorkerRegistry {
     private static final String HEARTBEAT = "UPDATE {workers} SET last_heartbeat = now(), held = ?::uuid[] WHERE id = ?";
 
     private static final String DELETE = "DELETE FROM {workers} WHERE id = ?";
+
+    /** Every node's workers; the unknown-held marker counts as "not said" (-1). */
+    private static final String LIST = """
+            SELECT id, name, queue, started_at, last_heartbeat,
+                   CASE WHEN held = ARRAY['00000000-0000-0000-0000-000000000000'::uuid] THEN -1
+                        ELSE coalesce(cardinality(held), 0) END
+            FROM {workers} ORDER BY name, id""";
 
     private final StorageJdbc db;
 
@@ -66,6 +74,11 @@ final class WorkerRegistry {
             ids.add(id.value());
         }
         write(workerId, ids.toArray(new UUID[0]));
+    }
+
+    List<RegisteredWorker> list() {
+        return db.jdbc().query(db.names().expand(LIST), (rs, row) -> new RegisteredWorker(rs.getString(1),
+                rs.getString(2), rs.getString(3), TaskRows.instant(rs, 4), TaskRows.instant(rs, 5), rs.getInt(6)));
     }
 
     void deregister(String workerId) {

@@ -28,7 +28,9 @@ final class ApalisPropertyKeys {
      */
     static final List<String> EXTRA = List.of("schedules.*.cron", "schedules.*.zone", "schedules.*.queue",
             "schedules.*.payload", "schedules.*.payload.**", "schedules.*.enabled", "schedules.*.catch-up",
-            "schedules.*.overlap", "schedules.*.catch-up-limit");
+            "schedules.*.overlap", "schedules.*.catch-up-limit", "dashboard.enabled", "dashboard.path",
+            "dashboard.access", "dashboard.operator-role", "dashboard.viewer-role", "dashboard.refresh-interval",
+            "dashboard.page-size");
 
     private static final List<Key> KEYS = keys();
 

@@ -110,6 +110,26 @@ public interface TaskManagementContract extends BackendFixture {
     }
 
     @Test
+    default void findsTasksByUniqueKeyWhateverTheirStatusNewestFirst() {
+        String queue = queue("by-key");
+        String other = queue("by-key-other");
+        String key = "order-" + UUID.randomUUID();
+        TaskOptions keyed = TaskOptions.defaults().uniqueKey(key);
+        TaskId first = push(queue, keyed);
+        assertThat(claim(queue, "w", 1)).extracting(Task::id).containsExactly(first);
+        backend().complete("w", List.of(Completion.done(first)));
+        TaskId second = push(queue, keyed);
+        TaskId elsewhere = push(other, keyed);
+        push(queue, TaskOptions.defaults().uniqueKey(key + "-other"));
+
+        assertThat(management().findByUniqueKey(queue, key, 10)).extracting(Task::id).containsExactly(second, first);
+        assertThat(management().findByUniqueKey(queue, key, 1)).extracting(Task::id).containsExactly(second);
+        assertThat(management().findByUniqueKey(null, key, 10)).extracting(Task::id)
+            .containsExactlyInAnyOrder(first, second, elsewhere);
+        assertThat(management().findByUniqueKey(queue, "no-such-key", 10)).isEmpty();
+    }
+
+    @Test
     default void listsAQueueByStatusNewestFirstInPagesWithoutGapsOrRepeats() {
         TaskManagement management = management();
         String queue = queue("list");

@@ -62,7 +62,7 @@ class PostgresSchemaTest {
         }
 
         assertThat(jdbc.queryForList("SELECT version FROM created.schema_version ORDER BY version", Integer.class))
-            .containsExactly(1, 2, 3);
+            .containsExactly(1, 2, 3, 4);
         assertThat(jdbc.queryForList("SELECT table_name FROM information_schema.tables WHERE table_schema = 'created'",
                 String.class)).containsExactlyInAnyOrder("tasks", "workers", "schema_version", "queues", "schedules");
         assertThat(indexDefinition("created", "tasks_claim_idx"))
@@ -100,7 +100,7 @@ class PostgresSchemaTest {
             assertThat(storage.claim("q", "w", 10)).hasSize(1);
         }
         assertThat(jdbc.queryForList("SELECT version FROM twice.schema_version ORDER BY version", Integer.class))
-            .containsExactly(1, 2, 3);
+            .containsExactly(1, 2, 3, 4);
     }
 
     @Test
@@ -129,7 +129,7 @@ class PostgresSchemaTest {
             pool.shutdownNow();
         }
         assertThat(jdbc.queryForList("SELECT version FROM racing.schema_version ORDER BY version", Integer.class))
-            .containsExactly(1, 2, 3);
+            .containsExactly(1, 2, 3, 4);
     }
 
     @ParameterizedTest
@@ -168,7 +168,7 @@ class PostgresSchemaTest {
 
     @Test
     void theShippedSqlFilesAppliedByAMigrationToolGiveAWorkingSchema() throws Exception {
-        for (String file : List.of("schema-v1.sql", "schema-v2.sql", "schema-v3.sql")) {
+        for (String file : List.of("schema-v1.sql", "schema-v2.sql", "schema-v3.sql", "schema-v4.sql")) {
             String script = SchemaInitializer.script(file, "by_flyway");
             assertThat(script).doesNotContain("${schema}").doesNotContainIgnoringCase("drop index")
                 .doesNotContainIgnoringCase("drop table").doesNotContainIgnoringCase("drop column");

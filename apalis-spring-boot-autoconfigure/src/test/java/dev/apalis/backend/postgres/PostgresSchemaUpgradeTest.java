@@ -227,6 +227,7 @@ class PostgresSchemaUpgradeTest {
         applyByHand("schema-v1.sql", "by_hand");
         applyByHand("schema-v2.sql", "by_hand");
         applyByHand("schema-v3.sql", "by_hand");
+        applyByHand("schema-v4.sql", "by_hand");
         applyByHand("schema-v1.sql", "upgraded");
         try (PostgresStorage upgraded = PostgresStorage.builder(dataSource).schema("upgraded").maintenance(false)
             .build()) {

@@ -1,0 +1,55 @@
+// Apalis dashboard: live refresh. Every few seconds the page is fetched again and the parts marked
+// data-live (with an id) are swapped in place. Paused while the reader has selected tasks, types in a
+// field, the tab is hidden, or they press "Pause live updates"; off on a task's page (body data-live="off").
+(function () {
+  'use strict';
+  var body = document.body;
+  var interval = parseInt(body.getAttribute('data-refresh-ms'), 10) || 0;
+  var controls = document.querySelector('.live-controls');
+  var toggle = document.getElementById('live-toggle');
+  var status = document.getElementById('live-status');
+  if (interval <= 0 || !controls || !toggle) {
+    return;
+  }
+  controls.hidden = false;
+  var paused = body.getAttribute('data-live') !== 'on';
+
+  function busy() {
+    var active = document.activeElement;
+    if (active && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA' || active.tagName === 'SELECT')) {
+      return true;
+    }
+    return document.querySelector('input[type=checkbox]:checked') !== null;
+  }
+
+  function refresh() {
+    if (paused || document.hidden || busy()) {
+      return;
+    }
+    fetch(window.location.href, { headers: { 'X-Apalis-Live': '1' }, credentials: 'same-origin' })
+      .then(function (response) {
+        if (!response.ok) { throw new Error('HTTP ' + response.status); }
+        return response.text();
+      })
+      .then(function (text) {
+        var fresh = new DOMParser().parseFromString(text, 'text/html');
+        document.querySelectorAll('[data-live][id]').forEach(function (part) {
+          var replacement = fresh.getElementById(part.id);
+          if (replacement) { part.replaceWith(document.importNode(replacement, true)); }
+        });
+        status.textContent = 'Updated ' + new Date().toLocaleTimeString();
+      })
+      .catch(function (error) {
+        status.textContent = 'Live update failed (' + error.message + '); retrying.';
+      });
+  }
+
+  toggle.addEventListener('click', function () {
+    paused = !paused;
+    toggle.setAttribute('aria-pressed', paused ? 'true' : 'false');
+    toggle.textContent = (paused ? 'Resume' : 'Pause') + ' live updates';
+    status.textContent = paused ? 'Live updates paused.' : 'Live updates on.';
+    if (!paused) { refresh(); }
+  });
+  window.setInterval(refresh, interval);
+})();

@@ -63,8 +63,11 @@ final class GroupInserter implements AutoCloseable {
     /** The thread collecting the next batch, to wake when a task is handed over. */
     private volatile Thread collector;
 
-    /** Batches being stored now. */
+    /** Tasks being stored now, in batches handed to the database. */
     private final AtomicInteger storing = new AtomicInteger();
+
+    /** The size of the latest batch, which the next one lingers for when nothing else is stored. */
+    private volatile int lastBatch;
 
     private boolean closed;
 
@@ -119,16 +122,16 @@ final class GroupInserter implements AutoCloseable {
     }
 
     private void run() {
-        int previousBatch = 0;
         while (true) {
             List<Pending> batch;
             collecting.lock();
             try {
                 collector = Thread.currentThread();
-                batch = take(previousBatch);
+                batch = take();
                 collector = null;
                 if (batch != null) {
-                    storing.incrementAndGet();
+                    storing.addAndGet(batch.size());
+                    lastBatch = batch.size();
                 }
             }
             finally {
@@ -137,22 +140,27 @@ final class GroupInserter implements AutoCloseable {
             if (batch == null) {
                 return;
             }
-            previousBatch = batch.size();
             try {
                 flush(batch);
             }
             finally {
-                storing.decrementAndGet();
+                storing.addAndGet(-batch.size());
+                Thread waiting = collector;
+                if (waiting != null) {
+                    LockSupport.unpark(waiting);
+                }
             }
         }
     }
 
     /**
-     * Waits for tasks; when no other batch is being stored and this thread's previous batch had
-     * company, lingers for as many callers (their callers are on their way back); {@code null} once
+     * Waits for a batch worth storing now: any task when nothing is being stored, else at least as
+     * many tasks as are being stored (so that concurrent callers gather into one batch while another
+     * commits, instead of splitting into many small ones). When nothing is being stored and the last
+     * batch had company, lingers for as many callers (they are on their way back). {@code null} once
      * closed and empty.
      */
-    private List<Pending> take(int previousBatch) {
+    private List<Pending> take() {
         List<Pending> batch = new ArrayList<>();
         while (true) {
             synchronized (this) {
@@ -161,12 +169,13 @@ final class GroupInserter implements AutoCloseable {
                     return null;
                 }
             }
-            if (!batch.isEmpty()) {
+            int inFlight = storing.get();
+            if (!batch.isEmpty() && (inFlight == 0 || batch.size() >= Math.min(inFlight, MAX_BATCH))) {
                 break;
             }
             LockSupport.park(this);
         }
-        int expected = (storing.get() == 0) ? Math.min(previousBatch, MAX_BATCH) : 0;
+        int expected = (storing.get() == 0) ? Math.min(lastBatch, MAX_BATCH) : 0;
         long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(LINGER_MICROS);
         long left;
         while (batch.size() < expected && (left = deadline - System.nanoTime()) > 0) {

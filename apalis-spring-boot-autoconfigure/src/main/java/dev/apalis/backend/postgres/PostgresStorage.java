@@ -270,7 +270,7 @@ public final class PostgresStorage implements Backend, SchedulingBackend, TaskMa
             return () -> {
             };
         }
-        return this.listener.subscribe(queue, listener);
+        return this.listener.subscribe(queue, claimer.noting(queue, listener));
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -63,6 +64,15 @@ final class TaskPusher {
 
             SELECT id FROM inserted""";
 
+    /**
+     * The same, announcing the queues in the same statement: for the group insert, whose batches are
+     * few at a time, so that their commits rarely wait for each other on PostgreSQL's notification lock.
+     */
+    private static final String SELECT_INSERTED_AND_NOTIFY = """
+
+            SELECT id FROM inserted
+            CROSS JOIN (SELECT count(pg_notify(?, q.queue)) FROM unnest(?::text[]) AS q(queue)) AS announced""";
+
     private static final String FIND_UNIQUE = """
             SELECT t.queue, t.unique_key, t.id
             FROM {tasks} t
@@ -73,6 +83,8 @@ final class TaskPusher {
     private final StorageJdbc db;
 
     private final String insertSql;
+
+    private final String insertAndNotifySql;
 
     private final String findUniqueSql;
 
@@ -88,9 +100,10 @@ final class TaskPusher {
     TaskPusher(StorageJdbc db, PushNotifier notifier, boolean groupInsert) {
         this.db = db;
         this.insertSql = db.names().expand(INSERT + SELECT_INSERTED);
+        this.insertAndNotifySql = db.names().expand(INSERT + SELECT_INSERTED_AND_NOTIFY);
         this.findUniqueSql = db.names().expand(FIND_UNIQUE);
         this.notifier = notifier;
-        this.inserter = groupInsert ? new GroupInserter(this::pushInOwnTransaction, db.names().schema()) : null;
+        this.inserter = groupInsert ? new GroupInserter(this::pushGroup, db.names().schema()) : null;
     }
 
     List<TaskId> pushAll(List<NewTask> tasks) {
@@ -101,7 +114,7 @@ final class TaskPusher {
             PushInput.validate(task);
         }
         if (db.inCallerTransaction()) {
-            List<TaskId> ids = push(tasks, db.jdbc());
+            List<TaskId> ids = push(tasks, db.jdbc(), false);
             announce(tasks, true);
             return ids;
         }
@@ -120,14 +133,26 @@ final class TaskPusher {
      * take more, run in one transaction.
      */
     private List<TaskId> pushInOwnTransaction(List<NewTask> tasks) {
+        List<TaskId> ids = store(tasks, false);
+        announce(tasks, false);
+        return ids;
+    }
+
+    /**
+     * Stores a batch of the group insert in a transaction of the storage's own, its wake-up sent by the
+     * insert itself (delivered when it commits): one statement per batch instead of two.
+     */
+    private List<TaskId> pushGroup(List<NewTask> tasks) {
+        return store(tasks, notifier != null);
+    }
+
+    private List<TaskId> store(List<NewTask> tasks, boolean notify) {
         boolean unique = false;
         for (NewTask task : tasks) {
             unique = unique || task.options().uniqueKey() != null;
         }
-        List<TaskId> ids = unique ? db.ownTransaction().execute(status -> push(tasks, db.jdbc()))
-                : db.ownStatement(jdbc -> push(tasks, jdbc));
-        announce(tasks, false);
-        return ids;
+        return unique ? db.ownTransaction().execute(status -> push(tasks, db.jdbc(), notify))
+                : db.ownStatement(jdbc -> push(tasks, jdbc, notify));
     }
 
     private void announce(List<NewTask> tasks, boolean inCallerTransaction) {
@@ -147,7 +172,7 @@ final class TaskPusher {
         }
     }
 
-    private List<TaskId> push(List<NewTask> tasks, JdbcOperations jdbc) {
+    private List<TaskId> push(List<NewTask> tasks, JdbcOperations jdbc, boolean notify) {
         int count = tasks.size();
         TaskId[] ids = new TaskId[count];
         for (int i = 0; i < count; i++) {
@@ -155,7 +180,7 @@ final class TaskPusher {
         }
         List<Integer> waiting = inLockOrder(tasks);
         for (int round = 1; ; round++) {
-            Set<UUID> inserted = insert(jdbc, tasks, ids, waiting);
+            Set<UUID> inserted = insert(jdbc, tasks, ids, waiting, notify);
             List<Integer> skipped = new ArrayList<>();
             for (int i : waiting) {
                 if (!inserted.contains(ids[i].value())) {
@@ -181,8 +206,9 @@ final class TaskPusher {
         return List.of(ids);
     }
 
-    /** Inserts the tasks at the given indexes; returns the ids actually inserted. */
-    private Set<UUID> insert(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes) {
+    /** Inserts the tasks at the given indexes, and notifies their queues if asked; returns the ids actually inserted. */
+    private Set<UUID> insert(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes,
+            boolean notify) {
         int n = indexes.size();
         UUID[] idValues = new UUID[n];
         String[] queues = new String[n];
@@ -210,7 +236,7 @@ final class TaskPusher {
         Set<UUID> inserted = new HashSet<>(n * 2);
         try {
             jdbc.query(connection -> {
-                PreparedStatement ps = connection.prepareStatement(insertSql);
+                PreparedStatement ps = connection.prepareStatement(notify ? insertAndNotifySql : insertSql);
                 ps.setArray(1, SqlArrays.uuids(connection, idValues));
                 ps.setArray(2, SqlArrays.texts(connection, queues));
                 ps.setArray(3, SqlArrays.texts(connection, payloads));
@@ -220,6 +246,10 @@ final class TaskPusher {
                 ps.setArray(7, SqlArrays.longs(connection, delays));
                 ps.setArray(8, SqlArrays.texts(connection, uniqueKeys));
                 ps.setArray(9, SqlArrays.texts(connection, metadata));
+                if (notify) {
+                    ps.setString(10, db.names().channel());
+                    ps.setArray(11, SqlArrays.texts(connection, distinct(queues)));
+                }
                 return ps;
             }, rs -> {
                 inserted.add(rs.getObject(1, UUID.class));
@@ -264,6 +294,10 @@ final class TaskPusher {
             }
         }
         return again;
+    }
+
+    private static String[] distinct(String[] queues) {
+        return (queues.length == 1) ? queues : new LinkedHashSet<>(List.of(queues)).toArray(String[]::new);
     }
 
     private static Long micros(Duration delay) {

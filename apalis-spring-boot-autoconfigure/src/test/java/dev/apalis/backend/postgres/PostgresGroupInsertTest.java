@@ -90,10 +90,10 @@ class PostgresGroupInsertTest {
             ids.forEach((n, id) -> assertThat(stored.get(id.value())).as("the row of the id returned for task " + n)
                 .isEqualTo(n));
         }
-        // up to 4 batches are in flight, so 8 threads make batches of 2 to 8; 1,187 transactions for
-        // 2,000 pushes were seen at a load average of 40 on 2 cores
+        // a batch starts while others are stored only once as many tasks wait as those hold, so callers
+        // gather: 8 threads made batches of 6 to 8 on average in the benchmark's diagnosis
         assertThat(transactions(queue)).as("transactions that stored the tasks: pushes were grouped")
-            .isLessThan(THREADS * perThread * 3 / 4);
+            .isLessThan(THREADS * perThread / 3);
     }
 
     @Test

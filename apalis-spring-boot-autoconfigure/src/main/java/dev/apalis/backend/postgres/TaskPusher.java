@@ -60,6 +60,19 @@ final class TaskPusher {
             )""".formatted(StoredStatus.waiting(
             "coalesce(run_at, now() + coalesce(delay_micros, 0) * interval '1 microsecond')", "'PENDING'"));
 
+    /** The conflict clause of {@link #INSERT}; left out when no task of the statement has a unique key. */
+    private static final String ON_CONFLICT = """
+                ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL AND status NOT IN ('DONE', 'KILLED')
+                DO NOTHING
+            """;
+
+    /**
+     * {@link #INSERT} without the conflict clause, for tasks without unique keys (which never conflict):
+     * a plain insert costs PostgreSQL less than the speculative insertion {@code ON CONFLICT} makes of
+     * every row.
+     */
+    private static final String INSERT_WITHOUT_KEYS = without(INSERT, ON_CONFLICT);
+
     private static final String SELECT_INSERTED = """
 
             SELECT id FROM inserted""";
@@ -86,6 +99,10 @@ final class TaskPusher {
 
     private final String insertAndNotifySql;
 
+    private final String insertWithoutKeysSql;
+
+    private final String insertWithoutKeysAndNotifySql;
+
     private final String findUniqueSql;
 
     private final PushNotifier notifier;
@@ -101,6 +118,8 @@ final class TaskPusher {
         this.db = db;
         this.insertSql = db.names().expand(INSERT + SELECT_INSERTED);
         this.insertAndNotifySql = db.names().expand(INSERT + SELECT_INSERTED_AND_NOTIFY);
+        this.insertWithoutKeysSql = db.names().expand(INSERT_WITHOUT_KEYS + SELECT_INSERTED);
+        this.insertWithoutKeysAndNotifySql = db.names().expand(INSERT_WITHOUT_KEYS + SELECT_INSERTED_AND_NOTIFY);
         this.findUniqueSql = db.names().expand(FIND_UNIQUE);
         this.notifier = notifier;
         this.inserter = groupInsert ? new GroupInserter(this::pushGroup, db.names().schema()) : null;
@@ -210,6 +229,7 @@ final class TaskPusher {
     private Set<UUID> insert(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes,
             boolean notify) {
         int n = indexes.size();
+        boolean keys = false;
         UUID[] idValues = new UUID[n];
         String[] queues = new String[n];
         String[] payloads = new String[n];
@@ -231,12 +251,15 @@ final class TaskPusher {
             runAts[k] = TaskRows.timestamp(options.runAt());
             delays[k] = (options.runAt() == null) ? micros(options.delay()) : null;
             uniqueKeys[k] = options.uniqueKey();
+            keys = keys || uniqueKeys[k] != null;
             metadata[k] = TaskRows.metadataJson(options.metadata());
         }
         Set<UUID> inserted = new HashSet<>(n * 2);
+        String sql = keys ? (notify ? insertAndNotifySql : insertSql)
+                : (notify ? insertWithoutKeysAndNotifySql : insertWithoutKeysSql);
         try {
             jdbc.query(connection -> {
-                PreparedStatement ps = connection.prepareStatement(notify ? insertAndNotifySql : insertSql);
+                PreparedStatement ps = connection.prepareStatement(sql);
                 ps.setArray(1, SqlArrays.uuids(connection, idValues));
                 ps.setArray(2, SqlArrays.texts(connection, queues));
                 ps.setArray(3, SqlArrays.texts(connection, payloads));
@@ -294,6 +317,13 @@ final class TaskPusher {
             }
         }
         return again;
+    }
+
+    private static String without(String sql, String clause) {
+        if (!sql.contains(clause)) {
+            throw new IllegalStateException("The insert statement lost its conflict clause");
+        }
+        return sql.replace(clause, "");
     }
 
     private static String[] distinct(String[] queues) {

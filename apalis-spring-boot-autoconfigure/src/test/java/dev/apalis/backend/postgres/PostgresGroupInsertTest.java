@@ -208,6 +208,25 @@ class PostgresGroupInsertTest {
     }
 
     @Test
+    void groupedPushesWakeTheSubscribersOfEveryQueueInTheBatch() throws Exception {
+        String other = queue + "-other";
+        CountDownLatch wokenHere = new CountDownLatch(1);
+        CountDownLatch wokenThere = new CountDownLatch(1);
+        try (var here = storage.subscribe(queue, wokenHere::countDown);
+                var there = storage.subscribe(other, wokenThere::countDown)) {
+            onThreads((thread) -> {
+                for (int i = 0; i < 20; i++) {
+                    storage.push(numbered((thread % 2 == 0) ? queue : other, thread * 100 + i));
+                }
+                return null;
+            });
+
+            assertThat(wokenHere.await(10, TimeUnit.SECONDS)).as("woken for " + queue).isTrue();
+            assertThat(wokenThere.await(10, TimeUnit.SECONDS)).as("woken for " + other).isTrue();
+        }
+    }
+
+    @Test
     void withoutTheGroupInsertEachPushIsStoredAlone() throws Exception {
         try (PostgresStorage alone = PostgresStorage.builder(dataSource).maintenance(false).groupInsert(false).build()) {
             onThreads((thread) -> {

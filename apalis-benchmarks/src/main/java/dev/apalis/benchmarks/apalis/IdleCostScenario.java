@@ -61,6 +61,9 @@ public final class IdleCostScenario {
 
     private static final Duration METRICS_INTERVAL = Duration.ofSeconds(15);
 
+    /** The idle workers' poll interval: the worker's default, or {@code -Didle.poll=10s} to see what a longer one saves. */
+    private static final Duration POLL_INTERVAL = Duration.parse("PT" + System.getProperty("idle.poll", "1s").toUpperCase());
+
     private static final long NANOS_PER_TICK = 10_000_000L;
 
     private IdleCostScenario() {
@@ -116,6 +119,7 @@ public final class IdleCostScenario {
             for (PostgresStorage node : storages) {
                 for (int i = 0; i < workerCount; i++) {
                     workers.add(WorkerBuilder.named("idle-" + i).queue("backlog-" + i).backend(node)
+                        .pollInterval(POLL_INTERVAL)
                         .build(String.class, (payload, context) -> {
                         })
                         .start());

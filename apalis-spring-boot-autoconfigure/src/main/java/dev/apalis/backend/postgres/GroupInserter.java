@@ -97,9 +97,12 @@ final class GroupInserter implements AutoCloseable {
                 LockSupport.unpark(lingering);
             }
         }
+        // A leader stores other callers' tasks too: an interrupt of this caller must not fail their batch
+        // (a pool may refuse a connection to an interrupted thread), so it is kept aside until the end.
         boolean interrupted = false;
         while (true) {
             if (batch != null) {
+                interrupted = Thread.interrupted() || interrupted;
                 lead(batch);
                 batch = null;
             }

@@ -227,6 +227,21 @@ class PostgresGroupInsertTest {
     }
 
     @Test
+    void anInterruptedCallerStillStoresItsTaskAndKeepsItsInterrupt() {
+        Thread.currentThread().interrupt();
+        try {
+            TaskId id = storage.push(numbered(queue, 1));
+
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept").isTrue();
+            assertThat(jdbc.queryForObject("SELECT count(*) FROM apalis.tasks WHERE id = ?", Long.class, id.value()))
+                .isEqualTo(1L);
+        }
+        finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
     void withoutTheGroupInsertEachPushIsStoredAlone() throws Exception {
         try (PostgresStorage alone = PostgresStorage.builder(dataSource).maintenance(false).groupInsert(false).build()) {
             onThreads((thread) -> {

@@ -7,8 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
@@ -26,6 +24,7 @@ import dev.apalis.test.PostgresDatabase;
 import static dev.apalis.backend.postgres.TestTasks.numbered;
 import static dev.apalis.backend.postgres.TestTasks.ns;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What an idle worker's poll sends: after a short claim, one read-only probe answers both "anything
@@ -138,23 +137,22 @@ class PostgresIdlePollTest {
     }
 
     @Test
-    void aNotificationSendsTheNextClaimStraightToTheClaim() throws InterruptedException {
+    void aNotificationSendsTheNextClaimStraightToTheClaim() {
         storage = PostgresStorage.builder(counting(dataSource)).maintenance(false).build();
-        CountDownLatch woken = new CountDownLatch(1);
-        Backend.Subscription subscription = storage.subscribe(queue, woken::countDown);
-        try {
+        AtomicInteger wakes = new AtomicInteger();
+        try (Backend.Subscription subscription = storage.subscribe(queue, wakes::incrementAndGet)) {
+            // the listener wakes every subscriber once it listens: from then on, pushes are heard
+            await().atMost(Duration.ofSeconds(10)).until(() -> wakes.get() >= 1);
             assertThat(storage.claim(queue, WORKER, 4)).isEmpty();
+            int before = wakes.get();
             storage.push(numbered(queue, 3));
-            assertThat(woken.await(10, TimeUnit.SECONDS)).as("woken by the push").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> wakes.get() > before);
             reset();
 
             assertThat(ns(storage.claim(queue, WORKER, 4))).containsExactly(3);
 
             assertThat(count("probe")).isZero();
             assertThat(count("claim")).isEqualTo(1);
-        }
-        finally {
-            subscription.close();
         }
     }
 

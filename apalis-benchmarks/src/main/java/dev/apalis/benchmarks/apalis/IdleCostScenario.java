@@ -22,19 +22,22 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.apalis.backend.postgres.PostgresStorage;
+import dev.apalis.benchmarks.StatementCounter;
 import dev.apalis.task.NewTask;
 import dev.apalis.task.TaskOptions;
 import dev.apalis.worker.WorkerBuilder;
 import dev.apalis.worker.WorkerContext;
 
 /**
- * What an idle application costs PostgreSQL: a storage with its maintenance, ten workers (one per
- * queue) with nothing due, queue-depth counts every 15 s as the metrics would run them, over a
- * backlog of tasks due tomorrow. It measures, over a window, the tuples PostgreSQL read for the
- * tasks table and its indexes ({@code pg_stat_user_tables} and {@code pg_stat_user_indexes}) and the
- * CPU time of the application's server processes ({@code /proc}, when the server runs on this machine).
- * Then it pushes tasks one at a time into a queue holding its share of the backlog, and into an empty
- * queue, and reports the time from push to handler start in each.
+ * What an idle application costs PostgreSQL: one or more nodes (storages with pools of their own, each
+ * with its maintenance), each with ten workers (one per queue) with nothing due and queue-depth counts
+ * every 15 s as the metrics would run them, over a backlog of tasks due tomorrow, seeded in one
+ * statement into the first queue (four priorities, one in ten a retry). It measures, over a window, the
+ * tuples PostgreSQL read for the tasks table and its indexes ({@code pg_stat_user_tables} and
+ * {@code pg_stat_user_indexes}), the CPU time of the application's server processes ({@code /proc},
+ * when the server runs on this machine), and the statements the nodes sent, by kind. Then it pushes
+ * tasks one at a time into an empty queue and into the queue holding the backlog, and reports the time
+ * from push to handler start in each.
  * <p>
  * It works in a database of its own ({@code apalis_idle}, created on the server of the given URL) so
  * that other work on the server does not count, and reuses the backlog of a previous run of the same
@@ -42,11 +45,11 @@ import dev.apalis.worker.WorkerContext;
  * <pre>
  * mvn -q -pl apalis-benchmarks -am package -DskipTests
  * java -cp 'apalis-benchmarks/target/apalis-benchmarks.jar:apalis-benchmarks/target/lib/*' \
- *     dev.apalis.benchmarks.apalis.IdleCostScenario jdbc:postgresql://127.0.0.1:5432/postgres postgres 1000000 60
+ *     dev.apalis.benchmarks.apalis.IdleCostScenario jdbc:postgresql://127.0.0.1:5432/postgres postgres 1000000 60 10 1
  * </pre>
  * Arguments: the JDBC URL of any database on the server, the user, the backlog size (default
- * 1,000,000), the measured seconds (default 60) and the number of workers (default 10, one per queue;
- * 0 measures the storage's maintenance and the counts alone).
+ * 1,000,000), the measured seconds (default 60), the number of workers per node (default 10, one per
+ * queue; 0 measures the storage's maintenance and the counts alone) and the number of nodes (default 1).
  */
 public final class IdleCostScenario {
 
@@ -58,74 +61,114 @@ public final class IdleCostScenario {
 
     private static final Duration METRICS_INTERVAL = Duration.ofSeconds(15);
 
+    /** The idle workers' poll interval: the worker's default, or {@code -Didle.poll=10s} to see what a longer one saves. */
+    private static final Duration POLL_INTERVAL = Duration.parse("PT" + System.getProperty("idle.poll", "1s").toUpperCase());
+
     private static final long NANOS_PER_TICK = 10_000_000L;
 
     private IdleCostScenario() {
     }
 
+    /**
+     * Runs the scenario.
+     * @param args the JDBC URL of any database on the server, the user, the backlog size, the measured
+     * seconds, the workers per node and the nodes (storages with pools of their own in this process)
+     * @throws Exception when the scenario fails
+     */
     public static void main(String[] args) throws Exception {
         String url = (args.length > 0) ? args[0] : "jdbc:postgresql://127.0.0.1:5432/postgres";
         String user = (args.length > 1) ? args[1] : "postgres";
         int backlog = (args.length > 2) ? Integer.parseInt(args[2]) : 1_000_000;
         int seconds = (args.length > 3) ? Integer.parseInt(args[3]) : 60;
         int workers = (args.length > 4) ? Integer.parseInt(args[4]) : QUEUES;
-        run(url, user, backlog, seconds, workers, System.out);
+        int nodes = (args.length > 5) ? Integer.parseInt(args[5]) : 1;
+        run(url, user, backlog, seconds, workers, nodes, System.out);
     }
 
-    static void run(String adminUrl, String user, int backlog, int seconds, int workerCount, PrintStream out)
-            throws Exception {
+    static void run(String adminUrl, String user, int backlog, int seconds, int workerCount, int nodeCount,
+            PrintStream out) throws Exception {
         String url = createDatabase(adminUrl, user);
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
-        config.setUsername(user);
-        config.setMaximumPoolSize(12);
-        config.setMinimumIdle(12);
-        try (HikariDataSource pool = new HikariDataSource(config);
-                Connection probe = DriverManager.getConnection(url, user, null)) {
+        List<HikariDataSource> pools = new ArrayList<>();
+        List<PostgresStorage> storages = new ArrayList<>();
+        StatementCounter counter = new StatementCounter();
+        try (Connection probe = DriverManager.getConnection(url, user, null)) {
             boolean reuse = storedTasks(probe) == backlog;
             if (!reuse) {
                 execute(probe, "DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
             }
-            try (PostgresStorage storage = PostgresStorage.builder(pool).schema(SCHEMA).build()) {
-                if (reuse) {
-                    out.printf("Reusing the %,d tasks of the previous run%n", backlog);
-                }
-                else {
-                    fill(storage, backlog, out);
-                }
-                execute(probe, "VACUUM ANALYZE " + SCHEMA + ".tasks", "CHECKPOINT");
-                List<WorkerContext> workers = new ArrayList<>();
+            for (int node = 0; node < nodeCount; node++) {
+                HikariConfig config = new HikariConfig();
+                config.setJdbcUrl(url);
+                config.setUsername(user);
+                config.setMaximumPoolSize(12);
+                config.setMinimumIdle(12);
+                HikariDataSource pool = new HikariDataSource(config);
+                pools.add(pool);
+                storages.add(PostgresStorage.builder(counter.wrap(pool)).schema(SCHEMA).build());
+            }
+            PostgresStorage storage = storages.get(0);
+            if (reuse) {
+                out.printf("Reusing the %,d tasks of the previous run%n", backlog);
+            }
+            else {
+                fill(probe, backlog, out);
+            }
+            execute(probe, "VACUUM ANALYZE " + SCHEMA + ".tasks", "CHECKPOINT");
+            List<WorkerContext> workers = new ArrayList<>();
+            List<ScheduledExecutorService> metrics = new ArrayList<>();
+            for (PostgresStorage node : storages) {
                 for (int i = 0; i < workerCount; i++) {
-                    workers.add(WorkerBuilder.named("idle-" + i).queue("backlog-" + i).backend(storage)
+                    workers.add(WorkerBuilder.named("idle-" + i).queue("backlog-" + i).backend(node)
+                        .pollInterval(POLL_INTERVAL)
                         .build(String.class, (payload, context) -> {
                         })
                         .start());
                 }
-                ScheduledExecutorService metrics = Executors.newSingleThreadScheduledExecutor();
-                metrics.scheduleWithFixedDelay(storage::estimateByQueueAndStatus, 0, METRICS_INTERVAL.toMillis(),
+                ScheduledExecutorService gauges = Executors.newSingleThreadScheduledExecutor();
+                gauges.scheduleWithFixedDelay(node::estimateByQueueAndStatus, 0, METRICS_INTERVAL.toMillis(),
                         TimeUnit.MILLISECONDS);
-                try {
-                    Thread.sleep(5_000); // let start-up work (first counts, registrations) pass
-                    Snapshot before = Snapshot.take(probe);
-                    long start = System.nanoTime();
-                    Thread.sleep(seconds * 1000L);
-                    Snapshot after = Snapshot.take(probe);
-                    double elapsed = (System.nanoTime() - start) / 1e9;
-                    report(out, backlog, workerCount, elapsed, before, after);
-                }
-                finally {
-                    metrics.shutdownNow();
-                    for (WorkerContext worker : workers) {
-                        worker.stop();
-                        worker.awaitTermination(Duration.ofSeconds(10));
+                metrics.add(gauges);
+            }
+            try {
+                Thread.sleep(5_000); // let start-up work (first counts, registrations) pass
+                Snapshot before = Snapshot.take(probe);
+                Map<String, Long> sentBefore = counter.snapshot();
+                long start = System.nanoTime();
+                Thread.sleep(seconds * 1000L);
+                Snapshot after = Snapshot.take(probe);
+                Map<String, Long> sentAfter = counter.snapshot();
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                report(out, backlog, nodeCount, workerCount, elapsed, before, after);
+                out.println("  statements sent by the nodes, per second:");
+                sentAfter.forEach((kind, count) -> {
+                    long delta = count - sentBefore.getOrDefault(kind, 0L);
+                    if (delta > 0) {
+                        out.printf("    %-62s %8.2f%n", kind, delta / elapsed);
                     }
+                });
+            }
+            finally {
+                for (ScheduledExecutorService gauges : metrics) {
+                    gauges.shutdownNow();
                 }
-                out.printf("Push to start, one task at a time (%d tasks, %d ms apart, one worker):%n", PROBES,
-                        PROBE_GAP.toMillis());
-                pushToStart(storage, "warm-up", "warm-up (not a result)", out);
-                pushToStart(storage, "empty", "empty queue", out);
-                pushToStart(storage, "backlog-0", String.format("queue with %,d tasks due tomorrow", backlog / QUEUES),
-                        out);
+                for (WorkerContext worker : workers) {
+                    worker.stop();
+                    worker.awaitTermination(Duration.ofSeconds(10));
+                }
+            }
+            out.printf("Push to start, one task at a time (%d tasks, %d ms apart, one worker):%n", PROBES,
+                    PROBE_GAP.toMillis());
+            pushToStart(storage, "warm-up", "warm-up (not a result)", out);
+            pushToStart(storage, "empty", "empty queue", out);
+            pushToStart(storage, "backlog-0", String.format("queue with %,d tasks due tomorrow", backlog), out);
+            pushToStart(storage, "empty", "empty queue, again", out);
+        }
+        finally {
+            for (PostgresStorage node : storages) {
+                node.close();
+            }
+            for (HikariDataSource pool : pools) {
+                pool.close();
             }
         }
     }
@@ -182,32 +225,35 @@ public final class IdleCostScenario {
         }
         try (Statement statement = probe.createStatement();
                 ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + SCHEMA + ".tasks "
-                        + "WHERE status = 'SCHEDULED' AND run_at > now() + interval '1 hour'")) {
+                        + "WHERE queue = 'backlog-0' AND status = 'SCHEDULED' AND run_at > now() + interval '1 hour'")) {
             rows.next();
             return rows.getLong(1);
         }
     }
 
-    private static void fill(PostgresStorage storage, int backlog, PrintStream out) {
+    /**
+     * Seeds the backlog in one statement, all in the queue {@code backlog-0}: tasks due tomorrow over
+     * four priorities, one in ten of them a retry (stored as a push or a retry with a long delay or
+     * backoff would be, {@code SCHEDULED}).
+     */
+    private static void fill(Connection probe, int backlog, PrintStream out) throws SQLException {
         long start = System.nanoTime();
-        int batch = 10_000;
-        for (int from = 0; from < backlog; from += batch) {
-            List<NewTask> tasks = new ArrayList<>(batch);
-            for (int n = from; n < Math.min(backlog, from + batch); n++) {
-                tasks.add(new NewTask("backlog-" + (n % QUEUES), "\"" + n + "\"",
-                        TaskOptions.defaults().delay(Duration.ofDays(1).plusMillis(n))));
-            }
-            storage.pushAll(tasks);
-        }
-        out.printf("Pushed %,d tasks due tomorrow over %d queues in %.1f s%n", backlog, QUEUES,
-                (System.nanoTime() - start) / 1e9);
+        execute(probe, """
+                INSERT INTO %s.tasks (id, queue, payload, status, attempts, max_attempts, priority, run_at, last_error)
+                SELECT gen_random_uuid(), 'backlog-0', to_jsonb(n::text), 'SCHEDULED', (n %% 10 = 0)::int, 0,
+                       n %% 4 - 1, now() + interval '1 day' + n * interval '1 millisecond',
+                       CASE WHEN n %% 10 = 0 THEN 'seeded retry' END
+                FROM generate_series(1, %d) AS n""".formatted(SCHEMA, backlog));
+        out.printf("Seeded %,d tasks due tomorrow (4 priorities, one in ten a retry) in the queue backlog-0 in %.1f s%n",
+                backlog, (System.nanoTime() - start) / 1e9);
     }
 
-    private static void report(PrintStream out, int backlog, int workers, double elapsed, Snapshot before,
-            Snapshot after) {
+    private static void report(PrintStream out, int backlog, int nodes, int workers, double elapsed,
+            Snapshot before, Snapshot after) {
         long tuples = after.tuples() - before.tuples();
-        out.printf("Idle for %.1f s over a backlog of %,d tasks, %d workers, counts every %d s:%n", elapsed, backlog,
-                workers, METRICS_INTERVAL.toSeconds());
+        out.printf("Idle for %.1f s over a backlog of %,d tasks, %d node(s) of %d workers, counts every %d s (load %.1f):%n",
+                elapsed, backlog, nodes, workers, METRICS_INTERVAL.toSeconds(),
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         out.printf("  tuples read (tasks table and its indexes): %,d in total, %,.0f/s%n", tuples, tuples / elapsed);
         after.byIndex().forEach((index, read) -> {
             long delta = read - before.byIndex().getOrDefault(index, 0L);

@@ -4,12 +4,8 @@ import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
@@ -21,17 +17,21 @@ import dev.apalis.task.TaskId;
 
 /**
  * Group insert of single pushes made outside a transaction: concurrent callers hand their task over,
- * and an inserter thread stores everything handed over since the previous batch as one batch (one
- * multi-row insert and one commit), then gives each caller its own id. A caller returns only once its
- * row is committed. Up to {@value #INSERTERS} inserter threads store batches at the same time, one
- * collecting the next batch while the others wait for their commits. When no batch is being stored
- * and a thread's previous batch held several tasks, it lingers up to {@value #LINGER_MICROS} µs for
- * as many callers to arrive; a lone pusher pays no linger.
+ * and one of them, the leader, stores everything handed over since the previous batch as one batch (one
+ * multi-row insert and one commit) on its own thread, then gives each caller its own id. A caller
+ * returns only once its row is committed. No thread of its own: a caller that arrives when a batch may
+ * start leads it; a leader that finished hands the lead to the first waiting caller, which wakes anyway.
+ * <p>
+ * Up to {@value #MAX_BATCHES} batches are stored at the same time (each on a connection of its own),
+ * but a batch starts while others are being stored only once at least as many tasks wait as those
+ * hold, so that callers arriving during a commit gather into one batch instead of many small ones.
+ * When nothing else is being stored and the previous batch was larger, a leader lingers up to
+ * {@value #LINGER_MICROS} µs for as many callers to arrive; a lone pusher pays no linger.
  * <p>
  * A batch that PostgreSQL refuses for a row's data (an invalid payload, a constraint) is stored again
  * task by task, so that only the caller of the bad row gets the error; any other failure (the database
- * is unreachable) reaches every caller of the batch. {@link #close()} stores what was handed over
- * before it returns; pushes after that return {@code null} for the caller to store them itself.
+ * is unreachable) reaches every caller of the batch. {@link #close()} waits until what was handed over
+ * is stored; pushes after that return {@code null} for the caller to store them itself.
  */
 final class GroupInserter implements AutoCloseable {
 
@@ -44,7 +44,7 @@ final class GroupInserter implements AutoCloseable {
     static final int MAX_BATCH = 1_000;
 
     /** How many batches may be stored at the same time (each on a connection of its own). */
-    static final int INSERTERS = 4;
+    static final int MAX_BATCHES = 2;
 
     private static final long CLOSE_WAIT_SECONDS = 60;
 
@@ -52,25 +52,26 @@ final class GroupInserter implements AutoCloseable {
 
     private final String name;
 
-    /** Tasks handed over and not yet taken by a flush; guarded by {@code this}. */
+    /** Tasks handed over and not yet in a batch; guarded by {@code this}. */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
-    /** Held by the one inserter thread that collects the next batch. */
-    private final ReentrantLock collecting = new ReentrantLock();
+    /** Tasks in batches being stored; guarded by {@code this}. */
+    private int storingTasks;
 
-    private final List<Thread> threads = new ArrayList<>(INSERTERS);
+    /** Batches being stored; guarded by {@code this}. */
+    private int storingBatches;
 
-    /** The thread collecting the next batch, to wake when a task is handed over. */
-    private volatile Thread collector;
+    /** The size of the latest batch, which the next one lingers for; guarded by {@code this}. */
+    private int lastBatch;
 
-    /** Batches being stored now. */
-    private final AtomicInteger storing = new AtomicInteger();
+    /** A leader lingering for more callers, to wake when one arrives; guarded by {@code this}. */
+    private Thread lingering;
 
     private boolean closed;
 
     /**
      * @param store stores tasks in one transaction of its own and announces them
-     * @param name what the thread is named after (the schema)
+     * @param name what the log names it after (the schema)
      */
     GroupInserter(Function<List<NewTask>, List<TaskId>> store, String name) {
         this.store = store;
@@ -84,106 +85,115 @@ final class GroupInserter implements AutoCloseable {
      * @return its id, or {@code null} when this inserter is closed
      */
     TaskId push(NewTask task) {
-        Pending request = new Pending(task);
+        Pending request = new Pending(task, Thread.currentThread());
+        List<Pending> batch;
         synchronized (this) {
             if (closed) {
                 return null;
             }
             pending.add(request);
-            if (threads.isEmpty()) {
-                for (int i = 1; i <= INSERTERS; i++) {
-                    Thread thread = new Thread(this::run, "apalis-inserter-" + name + "-" + i);
-                    thread.setDaemon(true);
-                    threads.add(thread);
-                    thread.start();
+            batch = mayStart() ? start() : null;
+            if (batch == null && lingering != null) {
+                LockSupport.unpark(lingering);
+            }
+        }
+        // A leader stores other callers' tasks too: an interrupt of this caller must not fail their batch
+        // (a pool may refuse a connection to an interrupted thread), so it is kept aside until the end.
+        boolean interrupted = false;
+        while (true) {
+            if (batch != null) {
+                interrupted = Thread.interrupted() || interrupted;
+                lead(batch);
+                batch = null;
+            }
+            if (request.done) {
+                break;
+            }
+            if (request.lead) {
+                request.lead = false;
+                synchronized (this) {
+                    batch = mayStart() ? start() : null;
                 }
+                continue;
             }
+            LockSupport.park(this);
+            interrupted = Thread.interrupted() || interrupted;
         }
-        Thread waiting = collector;
-        if (waiting != null) {
-            LockSupport.unpark(waiting);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
-        try {
-            return request.result.join();
-        }
-        catch (CompletionException ex) {
-            Throwable cause = ex.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw ex;
+        return request.result();
+    }
+
+    /** Whether a batch may start now; call holding the lock. */
+    private boolean mayStart() {
+        return !pending.isEmpty() && storingBatches < MAX_BATCHES
+                && (storingTasks == 0 || pending.size() >= Math.min(storingTasks, MAX_BATCH));
+    }
+
+    /** Takes the waiting tasks into a new batch; call holding the lock. */
+    private List<Pending> start() {
+        List<Pending> batch = new ArrayList<>(Math.min(pending.size(), MAX_BATCH));
+        drainTo(batch);
+        storingBatches++;
+        return batch;
+    }
+
+    /** Moves waiting tasks into a batch, up to its largest size; call holding the lock. */
+    private void drainTo(List<Pending> batch) {
+        while (batch.size() < MAX_BATCH && !pending.isEmpty()) {
+            batch.add(pending.poll());
+            storingTasks++;
         }
     }
 
-    private void run() {
-        int previousBatch = 0;
-        while (true) {
-            List<Pending> batch;
-            collecting.lock();
-            try {
-                collector = Thread.currentThread();
-                batch = take(previousBatch);
-                collector = null;
-                if (batch != null) {
-                    storing.incrementAndGet();
+    /** Lingers if worth it, stores the batch, then hands the lead on if a batch may start. */
+    private void lead(List<Pending> batch) {
+        lingerForCompany(batch);
+        try {
+            flush(batch);
+        }
+        finally {
+            Thread next = null;
+            synchronized (this) {
+                storingTasks -= batch.size();
+                storingBatches--;
+                if (mayStart()) {
+                    Pending head = pending.peek();
+                    head.lead = true;
+                    next = head.thread;
                 }
+                notifyAll();
             }
-            finally {
-                collecting.unlock();
-            }
-            if (batch == null) {
-                return;
-            }
-            previousBatch = batch.size();
-            try {
-                flush(batch);
-            }
-            finally {
-                storing.decrementAndGet();
+            if (next != null) {
+                LockSupport.unpark(next);
             }
         }
     }
 
     /**
-     * Waits for tasks; when no other batch is being stored and this thread's previous batch had
-     * company, lingers for as many callers (their callers are on their way back); {@code null} once
-     * closed and empty.
+     * When this is the only batch and the previous one was larger, waits up to the linger for as many
+     * callers (they are on their way back).
      */
-    private List<Pending> take(int previousBatch) {
-        List<Pending> batch = new ArrayList<>();
-        while (true) {
-            synchronized (this) {
-                drainTo(batch);
-                if (batch.isEmpty() && closed) {
-                    return null;
-                }
-            }
-            if (!batch.isEmpty()) {
-                break;
-            }
-            LockSupport.park(this);
+    private void lingerForCompany(List<Pending> batch) {
+        int expected;
+        synchronized (this) {
+            expected = (storingBatches == 1) ? Math.min(lastBatch, MAX_BATCH) : 0;
         }
-        int expected = (storing.get() == 0) ? Math.min(previousBatch, MAX_BATCH) : 0;
         long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(LINGER_MICROS);
         long left;
         while (batch.size() < expected && (left = deadline - System.nanoTime()) > 0) {
+            synchronized (this) {
+                lingering = Thread.currentThread();
+            }
             LockSupport.parkNanos(this, left);
             synchronized (this) {
+                lingering = null;
                 drainTo(batch);
-                if (closed) {
-                    break;
-                }
             }
         }
-        return batch;
-    }
-
-    private void drainTo(List<Pending> batch) {
-        while (batch.size() < MAX_BATCH && !pending.isEmpty()) {
-            batch.add(pending.poll());
+        synchronized (this) {
+            lastBatch = batch.size();
         }
     }
 
@@ -199,14 +209,14 @@ final class GroupInserter implements AutoCloseable {
                 return;
             }
             for (Pending one : batch) {
-                one.result.completeExceptionally(ex);
+                one.fail(ex);
             }
         }
     }
 
     private static void complete(List<Pending> batch, List<TaskId> ids) {
         for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).result.complete(ids.get(i));
+            batch.get(i).succeed(ids.get(i));
         }
     }
 
@@ -231,44 +241,77 @@ final class GroupInserter implements AutoCloseable {
         return false;
     }
 
-    /** Stores every task handed over so far, then stops the thread. Calling it twice is harmless. */
+    /** Waits until every task handed over so far is stored; later pushes are left to their callers. Calling it twice is harmless. */
     @Override
     public void close() {
-        List<Thread> running;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
+        boolean interrupted = false;
         synchronized (this) {
             closed = true;
-            running = List.copyOf(threads);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
-        for (Thread thread : running) {
-            LockSupport.unpark(thread);
-        }
-        try {
-            for (Thread thread : running) {
-                if (thread != Thread.currentThread()) {
-                    thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                    if (thread.isAlive()) {
-                        logger.warn("The Apalis group inserter of schema '" + name + "' is still storing pushes "
-                                + "after " + CLOSE_WAIT_SECONDS + " s; its callers wait for the database");
-                        return;
-                    }
+            long left;
+            while ((!pending.isEmpty() || storingBatches > 0) && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                }
+                catch (InterruptedException ex) {
+                    interrupted = true;
                 }
             }
+            if (!pending.isEmpty() || storingBatches > 0) {
+                logger.warn("The Apalis group insert of schema '" + name + "' is still storing pushes after "
+                        + CLOSE_WAIT_SECONDS + " s; its callers wait for the database");
+            }
         }
-        catch (InterruptedException ex) {
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
 
-    /** A task handed over and what its caller waits for. */
+    /** A task handed over, its caller, and what the caller waits for. */
     private static final class Pending {
 
         final NewTask task;
 
-        final CompletableFuture<TaskId> result = new CompletableFuture<>();
+        final Thread thread;
 
-        Pending(NewTask task) {
+        /** Set before {@link #done}; read after it. */
+        private TaskId id;
+
+        private Throwable failure;
+
+        volatile boolean done;
+
+        /** Set when the caller is to lead the next batch. */
+        volatile boolean lead;
+
+        Pending(NewTask task, Thread thread) {
             this.task = task;
+            this.thread = thread;
+        }
+
+        void succeed(TaskId value) {
+            id = value;
+            done = true;
+            LockSupport.unpark(thread);
+        }
+
+        void fail(Throwable ex) {
+            failure = ex;
+            done = true;
+            LockSupport.unpark(thread);
+        }
+
+        TaskId result() {
+            if (failure == null) {
+                return id;
+            }
+            if (failure instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("The group insert failed", failure);
         }
     }
 }

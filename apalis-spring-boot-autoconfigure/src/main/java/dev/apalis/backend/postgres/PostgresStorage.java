@@ -70,10 +70,9 @@ import dev.apalis.task.TaskStatus;
  * The schema (default {@value #DEFAULT_SCHEMA}) is created or upgraded by {@link Builder#build()}
  * unless {@link Builder#initializeSchema(boolean) initializeSchema(false)}; the DDL is on the class
  * path as {@code dev/apalis/backend/postgres/schema-v1.sql}, {@code schema-v2.sql} and so on for
- * Flyway or Liquibase. The storage owns daemon threads (listener, notifier, maintenance, promotion, and
- * the group insert's inserters once a single push is made outside a transaction) and one connection for
- * listening; {@link #close()} stores what the group insert holds, releases them and leaves the stored
- * tasks alone. Thread-safe.
+ * Flyway or Liquibase. The storage owns daemon threads (listener, notifier, maintenance, promotion; the
+ * group insert runs on its callers' threads) and one connection for listening; {@link #close()} waits
+ * for what the group insert holds, releases them and leaves the stored tasks alone. Thread-safe.
  */
 public final class PostgresStorage
         implements Backend, SchedulingBackend, TaskManagement, BackendMaintenance, WorkerDirectory {
@@ -291,7 +290,7 @@ public final class PostgresStorage
             return () -> {
             };
         }
-        return this.listener.subscribe(queue, listener);
+        return this.listener.subscribe(queue, claimer.noting(queue, listener));
     }
 
     @Override

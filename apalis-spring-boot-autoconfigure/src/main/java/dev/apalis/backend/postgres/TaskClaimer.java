@@ -7,8 +7,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.springframework.jdbc.core.ResultSetExtractor;
 
@@ -36,6 +39,12 @@ import dev.apalis.task.TaskStatus;
  * join over a sequential scan of the whole table whenever the table was small enough to look cheap,
  * so every claim read every row, finished ones included: on a 20,000-task drain the {@code ctid} join
  * took the database's CPU for a claim and its completion from a median of 1.68 s to 0.90 s.
+ * <p>
+ * An idle worker polls with one read-only statement instead of two: when its previous claim came back
+ * short and no notification for the queue arrived since, a claim first {@linkplain #PROBE probes}
+ * whether anything is claimable and, if not, returns nothing and keeps the probe's next run time as the
+ * answer to the worker's {@link #nextRunIn} that follows on the same thread. A claim after a
+ * notification, or after a full claim, goes straight to the claim statement.
  */
 final class TaskClaimer {
 
@@ -111,9 +120,31 @@ final class TaskClaimer {
             SELECT (extract(epoch FROM next.run_at - now()) * 1000000)::bigint
             FROM (%s) AS next(run_at)""".formatted(NEXT_RUN_AT);
 
+    /**
+     * Whether anything is claimable now, and how long until the earliest future run time, in one
+     * read-only statement: what an idle worker's poll needs, for the price of one index probe per
+     * priority instead of a claim and a look-up. Takes the queue six times as parameters.
+     */
+    static final String PROBE = """
+            SELECT EXISTS (SELECT 1 FROM {tasks}
+                           WHERE queue = ? AND status IN ('PENDING', 'FAILED') AND run_at <= now())
+                   AND NOT EXISTS (SELECT 1 FROM {queues} q WHERE q.name = ? AND q.paused),
+                   (extract(epoch FROM (%s) - now()) * 1000000)::bigint""".formatted(NEXT_RUN_AT);
+
+    /** How long a probe's next run time stays the answer to the fetching thread's look-up that follows. */
+    private static final long PROBE_ANSWER_NANOS = 100_000_000L;
+
     private final StorageJdbc db;
 
     private final String claimSql;
+
+    private final String probeSql;
+
+    /** Notifications received per queue; a change since a worker's previous claim means "claim, do not probe". */
+    private final Map<String, AtomicLong> wakeUps = new ConcurrentHashMap<>();
+
+    /** What the fetching thread's previous claim found; fetching threads belong to one worker each. */
+    private final ThreadLocal<Poll> polls = ThreadLocal.withInitial(Poll::new);
 
     private final String startedSql;
 
@@ -124,6 +155,22 @@ final class TaskClaimer {
         this.claimSql = db.names().expand(CLAIM);
         this.startedSql = db.names().expand(STARTED);
         this.nextRunInSql = db.names().expand(NEXT_RUN_IN);
+        this.probeSql = db.names().expand(PROBE);
+    }
+
+    /**
+     * A wake-up listener that first notes the notification for the queue, so that the next claim of an
+     * idle worker goes straight to the claim instead of probing first.
+     * @param queue the queue
+     * @param listener the worker's listener
+     * @return the listener to subscribe
+     */
+    Runnable noting(String queue, Runnable listener) {
+        AtomicLong count = wakeUps.computeIfAbsent(queue, key -> new AtomicLong());
+        return () -> {
+            count.incrementAndGet();
+            listener.run();
+        };
     }
 
     List<Task> claim(ClaimRequest request) {
@@ -132,6 +179,18 @@ final class TaskClaimer {
             return List.of();
         }
         String queue = request.queue();
+        Poll poll = polls.get();
+        AtomicLong counter = wakeUps.get(queue);
+        long wakes = (counter != null) ? counter.get() : 0;
+        boolean probeFirst = poll.shortClaim && queue.equals(poll.queue) && request.workerId().equals(poll.worker)
+                && wakes == poll.wakes;
+        poll.queue = queue;
+        poll.worker = request.workerId();
+        poll.wakes = wakes;
+        poll.answeredAt = 0;
+        if (probeFirst && !probe(queue, poll)) {
+            return List.of();
+        }
         List<Task> tasks = db.jdbc().query(connection -> {
             PreparedStatement ps = connection.prepareStatement(claimSql);
             ps.setString(1, queue);
@@ -142,10 +201,30 @@ final class TaskClaimer {
             ps.setString(6, request.workerId());
             return ps;
         }, (ResultSetExtractor<List<Task>>) rs -> read(rs, queue, max));
+        poll.shortClaim = tasks == null || tasks.size() < max;
         if (tasks != null && tasks.size() > 1) {
             tasks.sort(TaskRows.CLAIM_ORDER);
         }
         return (tasks != null) ? tasks : List.of();
+    }
+
+    /**
+     * Whether the queue has claimable tasks; when not, keeps the next run time for the look-up the
+     * fetching thread makes next.
+     */
+    private boolean probe(String queue, Poll poll) {
+        Boolean due = db.jdbc().query(probeSql, rs -> {
+            rs.next();
+            boolean any = rs.getBoolean(1);
+            long micros = rs.getLong(2);
+            poll.nextRunInMicros = rs.wasNull() ? null : micros;
+            return any;
+        }, queue, queue, queue, queue, queue, queue);
+        if (Boolean.TRUE.equals(due)) {
+            return true;
+        }
+        poll.answeredAt = System.nanoTime();
+        return false;
     }
 
     void started(String workerId, Collection<TaskId> ids) {
@@ -161,6 +240,17 @@ final class TaskClaimer {
     }
 
     Optional<Duration> nextRunIn(String queue) {
+        Poll poll = polls.get();
+        long answeredAt = poll.answeredAt;
+        poll.answeredAt = 0;
+        if (answeredAt != 0 && queue.equals(poll.queue) && System.nanoTime() - answeredAt < PROBE_ANSWER_NANOS) {
+            Long probed = poll.nextRunInMicros;
+            if (probed == null) {
+                return Optional.empty();
+            }
+            long left = probed - (System.nanoTime() - answeredAt) / 1000;
+            return Optional.of(Duration.ofNanos(Math.max(0, left) * 1000));
+        }
         Long micros = db.jdbc().query(nextRunInSql, rs -> {
             if (!rs.next()) {
                 return null;
@@ -179,5 +269,27 @@ final class TaskClaimer {
                     TaskRows.metadata(rs.getString(9)), TaskRows.instant(rs, 10), null));
         }
         return tasks;
+    }
+
+    /** The state of one fetching thread between its claims. */
+    private static final class Poll {
+
+        /** The queue of its previous claim. */
+        String queue;
+
+        /** The worker of its previous claim. */
+        String worker;
+
+        /** Whether its previous claim returned fewer tasks than asked. */
+        boolean shortClaim;
+
+        /** The queue's notification count when it last claimed or probed. */
+        long wakes;
+
+        /** When a probe found nothing claimable ({@link System#nanoTime()}), 0 when not answered. */
+        long answeredAt;
+
+        /** The probe's time until the next run time, {@code null} for none. */
+        Long nextRunInMicros;
     }
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -59,9 +60,31 @@ final class TaskPusher {
             )""".formatted(StoredStatus.waiting(
             "coalesce(run_at, now() + coalesce(delay_micros, 0) * interval '1 microsecond')", "'PENDING'"));
 
+    /** The conflict clause of {@link #INSERT}; left out when no task of the statement has a unique key. */
+    private static final String ON_CONFLICT = """
+                ON CONFLICT (queue, unique_key) WHERE unique_key IS NOT NULL AND status NOT IN ('DONE', 'KILLED')
+                DO NOTHING
+            """;
+
+    /**
+     * {@link #INSERT} without the conflict clause, for tasks without unique keys (which never conflict):
+     * a plain insert costs PostgreSQL less than the speculative insertion {@code ON CONFLICT} makes of
+     * every row.
+     */
+    private static final String INSERT_WITHOUT_KEYS = without(INSERT, ON_CONFLICT);
+
     private static final String SELECT_INSERTED = """
 
             SELECT id FROM inserted""";
+
+    /**
+     * The same, announcing the queues in the same statement: for the group insert, whose batches are
+     * few at a time, so that their commits rarely wait for each other on PostgreSQL's notification lock.
+     */
+    private static final String SELECT_INSERTED_AND_NOTIFY = """
+
+            SELECT id FROM inserted
+            CROSS JOIN (SELECT count(pg_notify(?, q.queue)) FROM unnest(?::text[]) AS q(queue)) AS announced""";
 
     private static final String FIND_UNIQUE = """
             SELECT t.queue, t.unique_key, t.id
@@ -73,6 +96,12 @@ final class TaskPusher {
     private final StorageJdbc db;
 
     private final String insertSql;
+
+    private final String insertAndNotifySql;
+
+    private final String insertWithoutKeysSql;
+
+    private final String insertWithoutKeysAndNotifySql;
 
     private final String findUniqueSql;
 
@@ -88,9 +117,12 @@ final class TaskPusher {
     TaskPusher(StorageJdbc db, PushNotifier notifier, boolean groupInsert) {
         this.db = db;
         this.insertSql = db.names().expand(INSERT + SELECT_INSERTED);
+        this.insertAndNotifySql = db.names().expand(INSERT + SELECT_INSERTED_AND_NOTIFY);
+        this.insertWithoutKeysSql = db.names().expand(INSERT_WITHOUT_KEYS + SELECT_INSERTED);
+        this.insertWithoutKeysAndNotifySql = db.names().expand(INSERT_WITHOUT_KEYS + SELECT_INSERTED_AND_NOTIFY);
         this.findUniqueSql = db.names().expand(FIND_UNIQUE);
         this.notifier = notifier;
-        this.inserter = groupInsert ? new GroupInserter(this::pushInOwnTransaction, db.names().schema()) : null;
+        this.inserter = groupInsert ? new GroupInserter(this::pushGroup, db.names().schema()) : null;
     }
 
     List<TaskId> pushAll(List<NewTask> tasks) {
@@ -101,7 +133,7 @@ final class TaskPusher {
             PushInput.validate(task);
         }
         if (db.inCallerTransaction()) {
-            List<TaskId> ids = push(tasks, db.jdbc());
+            List<TaskId> ids = push(tasks, db.jdbc(), false);
             announce(tasks, true);
             return ids;
         }
@@ -120,14 +152,26 @@ final class TaskPusher {
      * take more, run in one transaction.
      */
     private List<TaskId> pushInOwnTransaction(List<NewTask> tasks) {
+        List<TaskId> ids = store(tasks, false);
+        announce(tasks, false);
+        return ids;
+    }
+
+    /**
+     * Stores a batch of the group insert in a transaction of the storage's own, its wake-up sent by the
+     * insert itself (delivered when it commits): one statement per batch instead of two.
+     */
+    private List<TaskId> pushGroup(List<NewTask> tasks) {
+        return store(tasks, notifier != null);
+    }
+
+    private List<TaskId> store(List<NewTask> tasks, boolean notify) {
         boolean unique = false;
         for (NewTask task : tasks) {
             unique = unique || task.options().uniqueKey() != null;
         }
-        List<TaskId> ids = unique ? db.ownTransaction().execute(status -> push(tasks, db.jdbc()))
-                : db.ownStatement(jdbc -> push(tasks, jdbc));
-        announce(tasks, false);
-        return ids;
+        return unique ? db.ownTransaction().execute(status -> push(tasks, db.jdbc(), notify))
+                : db.ownStatement(jdbc -> push(tasks, jdbc, notify));
     }
 
     private void announce(List<NewTask> tasks, boolean inCallerTransaction) {
@@ -147,7 +191,7 @@ final class TaskPusher {
         }
     }
 
-    private List<TaskId> push(List<NewTask> tasks, JdbcOperations jdbc) {
+    private List<TaskId> push(List<NewTask> tasks, JdbcOperations jdbc, boolean notify) {
         int count = tasks.size();
         TaskId[] ids = new TaskId[count];
         for (int i = 0; i < count; i++) {
@@ -155,7 +199,7 @@ final class TaskPusher {
         }
         List<Integer> waiting = inLockOrder(tasks);
         for (int round = 1; ; round++) {
-            Set<UUID> inserted = insert(jdbc, tasks, ids, waiting);
+            Set<UUID> inserted = insert(jdbc, tasks, ids, waiting, notify);
             List<Integer> skipped = new ArrayList<>();
             for (int i : waiting) {
                 if (!inserted.contains(ids[i].value())) {
@@ -181,9 +225,11 @@ final class TaskPusher {
         return List.of(ids);
     }
 
-    /** Inserts the tasks at the given indexes; returns the ids actually inserted. */
-    private Set<UUID> insert(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes) {
+    /** Inserts the tasks at the given indexes, and notifies their queues if asked; returns the ids actually inserted. */
+    private Set<UUID> insert(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes,
+            boolean notify) {
         int n = indexes.size();
+        boolean keys = false;
         UUID[] idValues = new UUID[n];
         String[] queues = new String[n];
         String[] payloads = new String[n];
@@ -205,12 +251,15 @@ final class TaskPusher {
             runAts[k] = TaskRows.timestamp(options.runAt());
             delays[k] = (options.runAt() == null) ? micros(options.delay()) : null;
             uniqueKeys[k] = options.uniqueKey();
+            keys = keys || uniqueKeys[k] != null;
             metadata[k] = TaskRows.metadataJson(options.metadata());
         }
         Set<UUID> inserted = new HashSet<>(n * 2);
+        String sql = keys ? (notify ? insertAndNotifySql : insertSql)
+                : (notify ? insertWithoutKeysAndNotifySql : insertWithoutKeysSql);
         try {
             jdbc.query(connection -> {
-                PreparedStatement ps = connection.prepareStatement(insertSql);
+                PreparedStatement ps = connection.prepareStatement(sql);
                 ps.setArray(1, SqlArrays.uuids(connection, idValues));
                 ps.setArray(2, SqlArrays.texts(connection, queues));
                 ps.setArray(3, SqlArrays.texts(connection, payloads));
@@ -220,6 +269,10 @@ final class TaskPusher {
                 ps.setArray(7, SqlArrays.longs(connection, delays));
                 ps.setArray(8, SqlArrays.texts(connection, uniqueKeys));
                 ps.setArray(9, SqlArrays.texts(connection, metadata));
+                if (notify) {
+                    ps.setString(10, db.names().channel());
+                    ps.setArray(11, SqlArrays.texts(connection, distinct(queues)));
+                }
                 return ps;
             }, rs -> {
                 inserted.add(rs.getObject(1, UUID.class));
@@ -264,6 +317,17 @@ final class TaskPusher {
             }
         }
         return again;
+    }
+
+    private static String without(String sql, String clause) {
+        if (!sql.contains(clause)) {
+            throw new IllegalStateException("The insert statement lost its conflict clause");
+        }
+        return sql.replace(clause, "");
+    }
+
+    private static String[] distinct(String[] queues) {
+        return (queues.length == 1) ? queues : new LinkedHashSet<>(List.of(queues)).toArray(String[]::new);
     }
 
     private static Long micros(Duration delay) {

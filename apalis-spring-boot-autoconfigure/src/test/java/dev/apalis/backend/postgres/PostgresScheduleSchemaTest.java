@@ -57,7 +57,7 @@ class PostgresScheduleSchemaTest {
 
         try (PostgresStorage v3 = PostgresStorage.builder(dataSource).schema("upgraded").maintenance(false).build()) {
             assertThat(jdbc.queryForList("SELECT version FROM upgraded.schema_version ORDER BY version", Integer.class))
-                .containsExactly(1, 2, 3);
+                .startsWith(1, 2, 3).hasSize(SchemaInitializer.LATEST_VERSION);
             assertThat(snapshot(jdbc)).isEqualTo(before);
             v3.schedules().save(Schedule.of("nightly", "@daily", "q").withZone(ZoneOffset.UTC));
             assertThat(v3.schedules().find("nightly")).isPresent();

@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
+import org.springframework.test.context.DynamicPropertyRegistry;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -133,6 +135,16 @@ public final class TestPostgres {
 
         public DataSource newDataSource() {
             return newDataSource(10);
+        }
+
+        /**
+         * Points a Spring test context's {@code spring.datasource.*} at this database.
+         * @param registry the registry of a {@code @DynamicPropertySource} method
+         */
+        public void register(DynamicPropertyRegistry registry) {
+            registry.add("spring.datasource.url", this::jdbcUrl);
+            registry.add("spring.datasource.username", this::username);
+            registry.add("spring.datasource.password", this::password);
         }
     }
 }

@@ -62,9 +62,7 @@ class DashboardPerformanceTests {
 
     @DynamicPropertySource
     static void dataSource(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", DATABASE::jdbcUrl);
-        registry.add("spring.datasource.username", DATABASE::username);
-        registry.add("spring.datasource.password", DATABASE::password);
+        DATABASE.register(registry);
     }
 
     @LocalServerPort

@@ -3,24 +3,19 @@ package dev.apalis.backend.memory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import dev.apalis.backend.AttemptError;
 import dev.apalis.backend.Backend;
 import dev.apalis.backend.BackendCapability;
 import dev.apalis.backend.BackendMaintenance;
@@ -58,6 +53,17 @@ import dev.apalis.task.TaskStatus;
  * past their retention (see {@link Builder}). It declares {@link BackendCapability#WAKE_UPS} and
  * {@link BackendCapability#LOST_CLAIM_RECOVERY}: it is neither durable nor shared by other processes.
  * Thread-safe: every operation takes one lock, and no operation blocks on anything else.
+ * <p>
+ * This class holds that lock, the wake-up listeners and the paused queues, and leaves the rest to
+ * package-private parts that are only used under it: {@code MemoryTaskTable} (the tasks, the queues and
+ * the unique keys), {@code MemoryClaims} (claims, starts, completions and releases), {@code MemoryLeases}
+ * (heart-beats and the recovery of orphans and lost claims), {@code MemoryRetention} (finishing and
+ * pruning), {@code MemoryOperators} (an operator's retry, cancel, reschedule and delete), with
+ * {@code MemoryClaimLedger} and {@code MemoryQueue} under them.
+ * <p>
+ * (About 590 lines, not 300: one short method for each of the nearly forty methods of the four
+ * interfaces, each taking the lock and calling the wake-up listeners after it, the public constants and
+ * the public {@link Builder}, which must stay here; split further they would only pass the lock along.)
  */
 public final class MemoryStorage implements Backend, SchedulingBackend, TaskManagement, BackendMaintenance {
 
@@ -83,66 +89,27 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     private static final Set<BackendCapability> CAPABILITIES = Set.copyOf(EnumSet.of(BackendCapability.WAKE_UPS,
             BackendCapability.LOST_CLAIM_RECOVERY));
 
-    private static final Comparator<Task> CLAIM_ORDER = Comparator.comparingInt(Task::priority)
-        .thenComparing(Task::runAt)
-        .thenComparing(Task::id);
-
-    /** Listings: newest first, then by id descending. */
-    private static final Comparator<Task> NEWEST_FIRST = Comparator.comparing(Task::createdAt)
-        .thenComparing(Task::id)
-        .reversed();
-
-    private static final Comparator<Task> RUN_AT_ORDER = Comparator.comparing(Task::runAt).thenComparing(Task::id);
-
     private final Object lock = new Object();
 
     private final MemoryScheduleStore schedules;
 
     private final Clock clock;
 
-    private final Duration orphanThreshold;
+    private final MemoryTaskTable table = new MemoryTaskTable();
 
-    private final int finishedTasksKept;
+    private final MemoryClaimLedger ledger = new MemoryClaimLedger();
 
-    private final Duration doneRetention;
+    private final MemoryRetention retention;
 
-    private final Duration killedRetention;
+    private final MemoryClaims claims;
 
-    private final Map<TaskId, Task> tasks = new HashMap<>();
+    private final MemoryLeases leases;
 
-    private final Map<TaskId, String> owners = new HashMap<>();
-
-    /** Claimed tasks whose attempt is charged (started, or charged by their claim). */
-    private final Set<TaskId> charged = new HashSet<>();
-
-    /** How often a task was rescued from a dead worker before its start was recorded. */
-    private final Map<TaskId, Integer> unstartedRescues = new HashMap<>();
-
-    private final Map<String, QueueState> queues = new HashMap<>();
-
-    private final Map<String, String> uniqueKeys = new HashMap<>();
-
-    private final Map<String, Instant> heartbeats = new HashMap<>();
-
-    private final Deque<TaskId> finished = new ArrayDeque<>();
+    private final MemoryOperators operators;
 
     private final Map<String, List<Runnable>> subscribers = new HashMap<>();
 
     private final Set<String> pausedQueues = new TreeSet<>();
-
-    /** The errors of each task's failed attempts, oldest first, at most {@link #ATTEMPT_ERRORS_KEPT}. */
-    private final Map<TaskId, Deque<AttemptError>> attemptErrors = new HashMap<>();
-
-    /** When each claimed task was claimed. */
-    private final Map<TaskId, Instant> claimedAt = new HashMap<>();
-
-    /** What each worker named as held at its last heart-beat; absent while it did not say. */
-    private final Map<String, Set<TaskId>> held = new HashMap<>();
-
-    /** Workers that deregistered while holding tasks: those are orphans at once. */
-    private final Set<String> deregistered = new HashSet<>();
-
-    private Instant lastRescue = Instant.MIN;
 
     /**
      * A storage with the system clock, a 30 s orphan threshold, 10,000 finished tasks kept, done tasks
@@ -166,10 +133,11 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
 
     private MemoryStorage(Builder builder) {
         this.clock = builder.clock;
-        this.orphanThreshold = builder.orphanThreshold;
-        this.finishedTasksKept = builder.finishedTasksKept;
-        this.doneRetention = builder.doneRetention;
-        this.killedRetention = builder.killedRetention;
+        this.retention = new MemoryRetention(table, ledger, builder.finishedTasksKept, builder.doneRetention,
+                builder.killedRetention);
+        this.claims = new MemoryClaims(table, ledger, retention);
+        this.leases = new MemoryLeases(table, ledger, retention, builder.orphanThreshold);
+        this.operators = new MemoryOperators(table, retention, clock);
         this.schedules = new MemoryScheduleStore(this, clock);
     }
 
@@ -208,19 +176,19 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
             Instant now = clock.instant();
             for (NewTask newTask : newTasks) {
                 TaskOptions options = newTask.options();
-                String uniqueKey = (options.uniqueKey() != null) ? newTask.queue() + "\u0000" + options.uniqueKey() : null;
-                if (uniqueKey != null && uniqueKeys.containsKey(uniqueKey)) {
-                    ids.add(TaskId.parse(uniqueKeys.get(uniqueKey)));
+                String uniqueKey = MemoryTaskTable.uniqueKey(newTask.queue(), options.uniqueKey());
+                if (uniqueKey != null && table.isHeld(uniqueKey)) {
+                    ids.add(TaskId.parse(table.holderOf(uniqueKey)));
                     continue;
                 }
                 Task task = new Task(TaskId.next(), newTask.queue(), newTask.payload(), TaskStatus.PENDING, 0,
                         options.maxAttempts(), options.priority(), options.firstRunAt(now), null, options.uniqueKey(),
                         options.metadata(), now, null);
-                tasks.put(task.id(), task);
+                table.put(task);
                 if (uniqueKey != null) {
-                    uniqueKeys.put(uniqueKey, task.id().toString());
+                    table.hold(uniqueKey, task.id());
                 }
-                queue(task.queue()).add(task, now);
+                table.queue(task.queue()).add(task, now);
                 ids.add(task.id());
                 toNotify.addAll(subscribers.getOrDefault(task.queue(), List.of()));
             }
@@ -234,17 +202,14 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     @Override
     public void register(WorkerRegistration worker) {
         synchronized (lock) {
-            heartbeats.put(worker.workerId(), clock.instant());
+            leases.register(worker.workerId(), clock.instant());
         }
     }
 
     @Override
     public void heartbeat(String workerId) {
         synchronized (lock) {
-            Instant now = clock.instant();
-            heartbeats.put(workerId, now);
-            held.remove(workerId);
-            rescueOrphans(now);
+            leases.heartbeat(workerId, clock.instant());
         }
     }
 
@@ -252,21 +217,14 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     @Override
     public void heartbeat(String workerId, Collection<TaskId> heldTasks) {
         synchronized (lock) {
-            Instant now = clock.instant();
-            heartbeats.put(workerId, now);
-            held.put(workerId, Set.copyOf(heldTasks));
-            rescueOrphans(now);
+            leases.heartbeat(workerId, heldTasks, clock.instant());
         }
     }
 
     @Override
     public void deregister(String workerId) {
         synchronized (lock) {
-            heartbeats.remove(workerId);
-            held.remove(workerId);
-            if (owners.containsValue(workerId)) {
-                deregistered.add(workerId);
-            }
+            leases.deregister(workerId);
         }
     }
 
@@ -274,7 +232,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     @Override
     public long rescueOrphans() {
         synchronized (lock) {
-            return rescueOrphans(clock.instant());
+            return leases.rescueOrphans(clock.instant());
         }
     }
 
@@ -282,82 +240,8 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     @Override
     public long pruneFinished() {
         synchronized (lock) {
-            return prune(clock.instant());
+            return retention.prune(clock.instant());
         }
-    }
-
-    private long rescueOrphans(Instant now) {
-        lastRescue = now;
-        Instant staleBefore = now.minus(orphanThreshold);
-        List<TaskId> orphans = new ArrayList<>();
-        List<TaskId> lostClaims = new ArrayList<>();
-        owners.forEach((id, owner) -> {
-            Instant last = heartbeats.get(owner);
-            Instant claimed = claimedAt.get(id);
-            if (deregistered.contains(owner)) {
-                orphans.add(id);
-                return;
-            }
-            if (!claimed.isBefore(staleBefore)) {
-                return; // claimed within the threshold: not an orphan yet, as in PostgresStorage
-            }
-            if (last == null || last.isBefore(staleBefore)) {
-                orphans.add(id);
-            }
-            else if (held.containsKey(owner) && !held.get(owner).contains(id)
-                    && last.isAfter(claimed.plus(orphanThreshold.dividedBy(2)))) {
-                lostClaims.add(id);
-            }
-        });
-        for (TaskId id : lostClaims) {
-            Task task = tasks.get(id);
-            owners.remove(id);
-            claimedAt.remove(id);
-            int attempts = charged.remove(id) ? Math.max(0, task.attempts() - 1) : task.attempts();
-            putBack(task, attempts, task.lastError(), now);
-        }
-        for (TaskId id : orphans) {
-            Task task = tasks.get(id);
-            String owner = owners.remove(id);
-            claimedAt.remove(id);
-            if (!charged.remove(id)) {
-                unstartedRescues.merge(id, 1, Integer::sum);
-                putBack(task, task.attempts(), task.lastError(), now);
-                continue;
-            }
-            recordAttemptError(id, task.attempts(), now,
-                    "Interrupted: worker " + owner + " stopped heart-beating during this attempt");
-            if (task.maxAttempts() > 0 && task.attempts() >= task.maxAttempts()) {
-                finish(task, TaskStatus.KILLED, "Gave up after " + task.attempts() + " attempts: its worker " + owner
-                        + " stopped heart-beating during the last one", now);
-            }
-            else {
-                putBack(task, task.attempts(), "Interrupted: worker " + owner + " stopped heart-beating during attempt "
-                        + task.attempts() + "; the task was put back in the queue", now);
-            }
-        }
-        deregistered.retainAll(owners.values());
-        return orphans.size() + lostClaims.size();
-    }
-
-    private void recordAttemptError(TaskId id, int attempt, Instant at, String error) {
-        String text = (error != null) ? error : "(no message)";
-        if (text.length() > ATTEMPT_ERROR_LENGTH) {
-            text = text.substring(0, ATTEMPT_ERROR_LENGTH);
-        }
-        Deque<AttemptError> history = attemptErrors.computeIfAbsent(id, key -> new ArrayDeque<>());
-        if (history.size() >= ATTEMPT_ERRORS_KEPT) {
-            history.pollFirst();
-        }
-        history.addLast(new AttemptError(attempt, at, text));
-    }
-
-    private void putBack(Task task, int attempts, String lastError, Instant now) {
-        Task pending = new Task(task.id(), task.queue(), task.payload(), TaskStatus.PENDING, attempts,
-                task.maxAttempts(), task.priority(), now, lastError, task.uniqueKey(), task.metadata(),
-                task.createdAt(), null);
-        tasks.put(task.id(), pending);
-        queue(task.queue()).add(pending, now);
     }
 
     // ---------------------------------------------------------------- claiming and completing
@@ -365,95 +249,27 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     @Override
     public List<Task> claim(ClaimRequest request) {
         synchronized (lock) {
-            QueueState state = queues.get(request.queue());
-            int max = request.max();
-            if (state == null || max <= 0 || pausedQueues.contains(request.queue())) {
+            MemoryQueue state = table.queueIfAny(request.queue());
+            if (state == null || request.max() <= 0 || pausedQueues.contains(request.queue())) {
                 return List.of();
             }
             Instant now = clock.instant();
-            if (!lastRescue.isAfter(now.minus(orphanThreshold.dividedBy(3)))) {
-                rescueOrphans(now);
-            }
-            state.promoteDue(now);
-            List<Task> claimed = new ArrayList<>(Math.min(max, state.ready.size()));
-            while (claimed.size() < max && !state.ready.isEmpty()) {
-                Task task = state.ready.pollFirst();
-                boolean charge = claimed.size() < request.startingNow() || unstartedRescues.containsKey(task.id());
-                int maxAttempts = (task.maxAttempts() == 0) ? request.maxAttempts() : task.maxAttempts();
-                Task running = new Task(task.id(), task.queue(), task.payload(), TaskStatus.RUNNING,
-                        task.attempts() + (charge ? 1 : 0), maxAttempts, task.priority(), task.runAt(), task.lastError(),
-                        task.uniqueKey(), task.metadata(), task.createdAt(), null);
-                tasks.put(task.id(), running);
-                owners.put(task.id(), request.workerId());
-                claimedAt.put(task.id(), now);
-                if (charge) {
-                    charged.add(task.id());
-                    claimed.add(running);
-                }
-                else {
-                    claimed.add(withAttempts(running, running.attempts() + 1));
-                }
-            }
-            return claimed;
+            leases.rescueIfDue(now);
+            return claims.claim(request, state, now);
         }
     }
 
     @Override
     public void started(String workerId, Collection<TaskId> ids) {
         synchronized (lock) {
-            for (TaskId id : ids) {
-                if (workerId.equals(owners.get(id)) && charged.add(id)) {
-                    tasks.put(id, withAttempts(tasks.get(id), tasks.get(id).attempts() + 1));
-                }
-            }
+            claims.started(workerId, ids);
         }
-    }
-
-    /** Charges a completed task's attempt if its start was not recorded; forgets its charge either way. */
-    private Task charge(Task task) {
-        return charged.remove(task.id()) ? task : withAttempts(task, task.attempts() + 1);
-    }
-
-    private static Task withAttempts(Task task, int attempts) {
-        return new Task(task.id(), task.queue(), task.payload(), task.status(), attempts, task.maxAttempts(),
-                task.priority(), task.runAt(), task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(),
-                task.finishedAt());
     }
 
     @Override
     public void complete(String workerId, Collection<Completion> completions) {
         synchronized (lock) {
-            Instant now = clock.instant();
-            for (Completion completion : completions) {
-                TaskId id = completion.taskId();
-                if (!workerId.equals(owners.get(id))) {
-                    continue;
-                }
-                owners.remove(id);
-                claimedAt.remove(id);
-                if (completion instanceof Completion.Interrupted interrupted) {
-                    Task task = tasks.get(id);
-                    int attempts = charged.remove(id) ? Math.max(0, task.attempts() - 1) : task.attempts();
-                    putBack(task, attempts, interrupted.reason(), now);
-                    continue;
-                }
-                Task task = charge(tasks.get(id));
-                if (completion instanceof Completion.Done) {
-                    finish(task, TaskStatus.DONE, null, now);
-                }
-                else if (completion instanceof Completion.Kill kill) {
-                    recordAttemptError(id, task.attempts(), now, kill.error());
-                    finish(task, TaskStatus.KILLED, kill.error(), now);
-                }
-                else if (completion instanceof Completion.Retry retry) {
-                    recordAttemptError(id, task.attempts(), now, retry.error());
-                    Task failed = new Task(id, task.queue(), task.payload(), TaskStatus.FAILED, task.attempts(),
-                            task.maxAttempts(), task.priority(), now.plus(retry.delay()), retry.error(),
-                            task.uniqueKey(), task.metadata(), task.createdAt(), null);
-                    tasks.put(id, failed);
-                    queue(task.queue()).add(failed, now);
-                }
-            }
+            claims.complete(workerId, completions, clock.instant());
         }
     }
 
@@ -461,21 +277,8 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     public void release(String workerId, Collection<TaskId> ids) {
         List<Runnable> toNotify = new ArrayList<>();
         synchronized (lock) {
-            Instant now = clock.instant();
-            for (TaskId id : ids) {
-                if (!workerId.equals(owners.get(id))) {
-                    continue;
-                }
-                owners.remove(id);
-                claimedAt.remove(id);
-                Task task = tasks.get(id);
-                int attempts = charged.remove(id) ? Math.max(0, task.attempts() - 1) : task.attempts();
-                Task pending = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING,
-                        attempts, task.maxAttempts(), task.priority(), task.runAt(),
-                        task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(), null);
-                tasks.put(id, pending);
-                queue(task.queue()).add(pending, now);
-                toNotify.addAll(subscribers.getOrDefault(task.queue(), List.of()));
+            for (String queue : claims.release(workerId, ids, clock.instant())) {
+                toNotify.addAll(subscribers.getOrDefault(queue, List.of()));
             }
         }
         toNotify.stream().distinct().forEach(Runnable::run);
@@ -484,7 +287,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     @Override
     public Optional<Duration> nextRunIn(String queue) {
         synchronized (lock) {
-            QueueState state = queues.get(queue);
+            MemoryQueue state = table.queueIfAny(queue);
             if (state == null) {
                 return Optional.empty();
             }
@@ -497,7 +300,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
 
     @Override
     public Optional<Duration> orphanThreshold() {
-        return Optional.of(orphanThreshold);
+        return Optional.of(leases.orphanThreshold());
     }
 
     @Override
@@ -528,28 +331,21 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     @Override
     public Optional<Task> find(TaskId id) {
         synchronized (lock) {
-            return Optional.ofNullable(tasks.get(id));
+            return Optional.ofNullable(table.get(id));
         }
     }
 
     @Override
     public List<QueueCount> countByQueueAndStatus() {
         synchronized (lock) {
-            Map<String, Map<TaskStatus, Long>> counts = new TreeMap<>();
-            for (Task task : tasks.values()) {
-                counts.computeIfAbsent(task.queue(), key -> new TreeMap<>()).merge(task.status(), 1L, Long::sum);
-            }
-            List<QueueCount> result = new ArrayList<>();
-            counts.forEach((queue, byStatus) -> byStatus
-                .forEach((status, count) -> result.add(new QueueCount(queue, status, count))));
-            return result;
+            return table.counts();
         }
     }
 
     @Override
     public Optional<Instant> oldestDueAt(String queue) {
         synchronized (lock) {
-            QueueState state = queues.get(queue);
+            MemoryQueue state = table.queueIfAny(queue);
             if (state == null) {
                 return Optional.empty();
             }
@@ -568,31 +364,11 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     public boolean retry(TaskId id) {
         List<Runnable> toNotify;
         synchronized (lock) {
-            Task task = tasks.get(id);
-            if (task == null || (task.status() != TaskStatus.KILLED && task.status() != TaskStatus.FAILED)) {
+            Task retried = operators.retry(id);
+            if (retried == null) {
                 return false;
             }
-            Instant now = clock.instant();
-            boolean killed = task.status() == TaskStatus.KILLED;
-            String uniqueKey = (task.uniqueKey() != null) ? task.queue() + "\u0000" + task.uniqueKey() : null;
-            if (killed && uniqueKey != null && uniqueKeys.containsKey(uniqueKey)) {
-                return false;
-            }
-            if (killed) {
-                finished.remove(id);
-            }
-            else {
-                queue(task.queue()).remove(task);
-            }
-            Task pending = new Task(id, task.queue(), task.payload(), TaskStatus.PENDING, killed ? 0 : task.attempts(),
-                    task.maxAttempts(), task.priority(), now, task.lastError(), task.uniqueKey(), task.metadata(),
-                    task.createdAt(), null);
-            tasks.put(id, pending);
-            if (killed && uniqueKey != null) {
-                uniqueKeys.put(uniqueKey, id.toString());
-            }
-            queue(task.queue()).add(pending, now);
-            toNotify = List.copyOf(subscribers.getOrDefault(task.queue(), List.of()));
+            toNotify = List.copyOf(subscribers.getOrDefault(retried.queue(), List.of()));
         }
         toNotify.forEach(Runnable::run);
         return true;
@@ -601,25 +377,18 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
     @Override
     public boolean cancel(TaskId id) {
         synchronized (lock) {
-            Task task = tasks.get(id);
-            if (task == null || !isWaiting(task)) {
-                return false;
-            }
-            queue(task.queue()).remove(task);
-            finish(task, TaskStatus.KILLED, "Cancelled by an operator", clock.instant());
-            return true;
+            return operators.cancel(id);
         }
     }
 
     @Override
     public Optional<TaskDetails> details(TaskId id) {
         synchronized (lock) {
-            Task task = tasks.get(id);
+            Task task = table.get(id);
             if (task == null) {
                 return Optional.empty();
             }
-            List<AttemptError> errors = List.copyOf(attemptErrors.getOrDefault(id, new ArrayDeque<>()));
-            return Optional.of(new TaskDetails(task, task.maxAttempts(), errors,
+            return Optional.of(new TaskDetails(task, task.maxAttempts(), table.attemptErrors(id),
                     TaskDetails.errorOf(task.status(), task.lastError())));
         }
     }
@@ -631,13 +400,7 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
         }
         List<Task> page;
         synchronized (lock) {
-            page = tasks.values()
-                .stream()
-                .filter((task) -> task.queue().equals(queue) && task.status() == status)
-                .filter((task) -> after == null || NEWEST_FIRST.compare(task, cursorTask(after)) > 0)
-                .sorted(NEWEST_FIRST)
-                .limit(limit + 1L)
-                .toList();
+            page = table.page(queue, status, after, limit);
         }
         if (page.size() <= limit) {
             return new TaskPage(page, null);
@@ -653,25 +416,14 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
             throw new IllegalArgumentException("limit must be 1 or more, was " + limit);
         }
         synchronized (lock) {
-            return tasks.values()
-                .stream()
-                .filter((task) -> uniqueKey.equals(task.uniqueKey()) && (queue == null || task.queue().equals(queue)))
-                .sorted(NEWEST_FIRST)
-                .limit(limit)
-                .toList();
+            return table.withUniqueKey(queue, uniqueKey, limit);
         }
     }
 
     @Override
     public boolean delete(TaskId id) {
         synchronized (lock) {
-            Task task = tasks.get(id);
-            if (task == null || !task.status().isFinished()) {
-                return false;
-            }
-            forget(id);
-            finished.remove(id);
-            return true;
+            return operators.delete(id);
         }
     }
 
@@ -680,16 +432,11 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
         Objects.requireNonNull(runAt, "runAt");
         List<Runnable> toNotify;
         synchronized (lock) {
-            Task task = tasks.get(id);
-            if (task == null || !isWaiting(task)) {
+            Task moved = operators.reschedule(id, runAt);
+            if (moved == null) {
                 return false;
             }
-            queue(task.queue()).remove(task);
-            Task moved = new Task(id, task.queue(), task.payload(), task.status(), task.attempts(), task.maxAttempts(),
-                    task.priority(), runAt, task.lastError(), task.uniqueKey(), task.metadata(), task.createdAt(), null);
-            tasks.put(id, moved);
-            queue(task.queue()).add(moved, clock.instant());
-            toNotify = List.copyOf(subscribers.getOrDefault(task.queue(), List.of()));
+            toNotify = List.copyOf(subscribers.getOrDefault(moved.queue(), List.of()));
         }
         toNotify.forEach(Runnable::run);
         return true;
@@ -745,80 +492,8 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
 
     private List<TaskId> ids(String queue, TaskStatus status) {
         synchronized (lock) {
-            return tasks.values()
-                .stream()
-                .filter((task) -> task.queue().equals(queue) && task.status() == status)
-                .map(Task::id)
-                .toList();
+            return table.ids(queue, status);
         }
-    }
-
-    private static boolean isWaiting(Task task) {
-        return task.status() == TaskStatus.PENDING || task.status() == TaskStatus.FAILED;
-    }
-
-    private static Task cursorTask(TaskCursor cursor) {
-        return new Task(cursor.id(), "", "", TaskStatus.PENDING, 0, 0, 0, cursor.createdAt(), null, null, null,
-                cursor.createdAt(), null);
-    }
-
-    // ---------------------------------------------------------------- internals
-
-    private void finish(Task task, TaskStatus status, String error, Instant now) {
-        Task done = new Task(task.id(), task.queue(), task.payload(), status, task.attempts(), task.maxAttempts(),
-                task.priority(), task.runAt(), error, task.uniqueKey(), task.metadata(), task.createdAt(), now);
-        tasks.put(task.id(), done);
-        unstartedRescues.remove(task.id());
-        charged.remove(task.id());
-        if (task.uniqueKey() != null) {
-            uniqueKeys.remove(task.queue() + "\u0000" + task.uniqueKey(), task.id().toString());
-        }
-        finished.addLast(task.id());
-        while (finished.size() > finishedTasksKept) {
-            forget(finished.pollFirst());
-        }
-        prune(now);
-    }
-
-    /**
-     * Drops the finished tasks past their retention: the oldest finished come first, so it stops at the
-     * first one still kept by both retentions.
-     */
-    private long prune(Instant now) {
-        long pruned = 0;
-        for (java.util.Iterator<TaskId> it = finished.iterator(); it.hasNext();) {
-            Task task = tasks.get(it.next());
-            Instant finishedAt = (task != null) ? task.finishedAt() : null;
-            if (finishedAt == null) {
-                it.remove();
-                continue;
-            }
-            Duration retention = (task.status() == TaskStatus.DONE) ? doneRetention : killedRetention;
-            if (!finishedAt.plus(retention).isBefore(now)) {
-                if (finishedAt.plus(shorterRetention()).isBefore(now)) {
-                    continue;
-                }
-                break;
-            }
-            it.remove();
-            forget(task.id());
-            pruned++;
-        }
-        return pruned;
-    }
-
-    private Duration shorterRetention() {
-        return (doneRetention.compareTo(killedRetention) < 0) ? doneRetention : killedRetention;
-    }
-
-    private void forget(TaskId id) {
-        tasks.remove(id);
-        attemptErrors.remove(id);
-        unstartedRescues.remove(id);
-    }
-
-    private QueueState queue(String name) {
-        return queues.computeIfAbsent(name, key -> new QueueState());
     }
 
     /**
@@ -906,34 +581,6 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
                 throw new IllegalArgumentException(name + " must be positive, was " + value);
             }
             return value;
-        }
-    }
-
-    /** The waiting tasks of one queue: those due, in claim order, and those waiting for their run time. */
-    private static final class QueueState {
-
-        final TreeSet<Task> ready = new TreeSet<>(CLAIM_ORDER);
-
-        final TreeSet<Task> delayed = new TreeSet<>(RUN_AT_ORDER);
-
-        void add(Task task, Instant now) {
-            if (task.runAt().isAfter(now)) {
-                delayed.add(task);
-            }
-            else {
-                ready.add(task);
-            }
-        }
-
-        void remove(Task task) {
-            ready.remove(task);
-            delayed.remove(task);
-        }
-
-        void promoteDue(Instant now) {
-            while (!delayed.isEmpty() && !delayed.first().runAt().isAfter(now)) {
-                ready.add(delayed.pollFirst());
-            }
         }
     }
 }

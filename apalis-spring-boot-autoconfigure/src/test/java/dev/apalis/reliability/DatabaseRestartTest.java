@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.dao.DataAccessException;
 
 import dev.apalis.backend.postgres.PostgresStorage;
+import dev.apalis.test.DatabaseOutage;
 import dev.apalis.test.PostgresDatabase;
 import dev.apalis.test.TestPostgres;
 import dev.apalis.worker.WorkerBuilder;

@@ -21,6 +21,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import dev.apalis.backend.postgres.PostgresStorage;
+import dev.apalis.test.DatabaseOutage;
 import dev.apalis.test.PostgresDatabase;
 import dev.apalis.test.TestPostgres;
 import dev.apalis.worker.WorkerBuilder;

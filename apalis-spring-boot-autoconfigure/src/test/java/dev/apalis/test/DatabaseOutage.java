@@ -1,10 +1,8 @@
-package dev.apalis.reliability;
+package dev.apalis.test;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
-
-import dev.apalis.test.TestPostgres;
 
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
@@ -15,12 +13,16 @@ import static org.awaitility.Awaitility.await;
  * Only the embedded server can be stopped; with an external one ({@code APALIS_TEST_JDBC_URL})
  * {@link #ofTestServer()} skips the test.
  */
-final class DatabaseOutage {
+public final class DatabaseOutage {
 
     /** What a test does while the server is down. */
     @FunctionalInterface
-    interface WhileDown {
+    public interface WhileDown {
 
+        /**
+         * Runs while the server is down.
+         * @throws Exception whatever the test throws
+         */
         void run() throws Exception;
     }
 
@@ -35,7 +37,7 @@ final class DatabaseOutage {
     }
 
     /** An outage of the server the tests run on; skips the test if that server cannot be stopped. */
-    static DatabaseOutage ofTestServer() {
+    public static DatabaseOutage ofTestServer() {
         TestPostgres.Control server = TestPostgres.server().control();
         assumeThat(server).as("needs a server the tests can stop and start (the embedded one); an external server "
                 + "(APALIS_TEST_JDBC_URL) cannot be restarted by a test").isNotNull();
@@ -46,7 +48,7 @@ final class DatabaseOutage {
      * Stops the server, runs {@code whileDown}, then starts the server again (also when it throws).
      * @param whileDown what happens during the outage; it decides how long the outage lasts
      */
-    void during(WhileDown whileDown) throws Exception {
+    public void during(WhileDown whileDown) throws Exception {
         stoppedAt = Instant.now();
         server.stop();
         try {
@@ -65,7 +67,7 @@ final class DatabaseOutage {
      * @param length how long the outage lasts in all
      * @param holds what must stay true while the server is down
      */
-    void lastsFor(Duration length, Callable<Boolean> holds) {
+    public void lastsFor(Duration length, Callable<Boolean> holds) {
         Duration left = Duration.between(Instant.now(), stoppedAt.plus(length));
         if (left.isNegative() || left.isZero()) {
             return;
@@ -74,17 +76,17 @@ final class DatabaseOutage {
     }
 
     /** When the server stopped. */
-    Instant stoppedAt() {
+    public Instant stoppedAt() {
         return stoppedAt;
     }
 
     /** When the server accepted connections again. */
-    Instant backAt() {
+    public Instant backAt() {
         return backAt;
     }
 
     /** How long the server was down. */
-    Duration length() {
+    public Duration length() {
         return Duration.between(stoppedAt, backAt);
     }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.dao.DataAccessException;
 
+import dev.apalis.test.DatabaseOutage;
 import dev.apalis.test.PostgresDatabase;
 import dev.apalis.test.TestPostgres;
 import dev.apalis.worker.WorkerBuilder;
@@ -20,7 +21,6 @@ import dev.apalis.worker.WorkerEvent;
 import static dev.apalis.backend.postgres.TestTasks.numbered;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -34,9 +34,8 @@ class PostgresConnectionLossTest {
     }
 
     @Test
-    void workersAndTheListenerCarryOnWhenTheDatabaseComesBack(TestPostgres.Database database) {
-        TestPostgres.Control server = TestPostgres.server().control();
-        assumeThat(server).as("needs a server the tests own (the embedded one)").isNotNull();
+    void workersAndTheListenerCarryOnWhenTheDatabaseComesBack(TestPostgres.Database database) throws Exception {
+        DatabaseOutage outage = DatabaseOutage.ofTestServer();
         Set<Integer> ran = ConcurrentHashMap.newKeySet();
         List<Throwable> errors = new CopyOnWriteArrayList<>();
         try (HikariDataSource pool = database.newDataSource(5);
@@ -57,16 +56,12 @@ class PostgresConnectionLossTest {
                 await().atMost(Duration.ofSeconds(1)).until(() -> ran.contains(1));
                 int listenerBefore = storage.listenerBackendPid();
 
-                server.stop();
-                try {
+                outage.during(() -> {
                     assertThatThrownBy(() -> storage.push(numbered("survivor", 2)))
                         .isInstanceOf(DataAccessException.class);
                     await().atMost(Duration.ofSeconds(5)).until(() -> !errors.isEmpty());
                     assertThat(errors).allSatisfy(error -> assertThat(error).isInstanceOf(DataAccessException.class));
-                }
-                finally {
-                    server.start();
-                }
+                });
 
                 await().atMost(Duration.ofSeconds(15)).until(() -> {
                     int now = storage.listenerBackendPid();

@@ -22,10 +22,10 @@ import dev.apalis.spring.TaskClient;
 import dev.apalis.spring.TaskHandler;
 import dev.apalis.task.TaskId;
 import dev.apalis.task.TaskStatus;
+import dev.apalis.test.DatabaseOutage;
 import dev.apalis.test.TestPostgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -56,25 +56,18 @@ class ApalisHealthDatabaseRestartTests {
     private TaskClient client;
 
     @Test
-    void downWhileTheDatabaseIsStoppedAndUpAgainAfter() {
-        TestPostgres.Control server = TestPostgres.server().control();
-        assumeThat(server).as("needs a server the tests own (the embedded one)").isNotNull();
+    void downWhileTheDatabaseIsStoppedAndUpAgainAfter() throws Exception {
+        DatabaseOutage outage = DatabaseOutage.ofTestServer();
 
         assertThat(this.health.health().getStatus()).isEqualTo(Status.UP);
         assertThat(workerState(this.health.health())).isEqualTo("RUNNING");
 
-        server.stop();
-        try {
-            await().atMost(WAIT).untilAsserted(() -> {
-                Health down = this.health.health();
-                assertThat(down.getStatus()).isEqualTo(Status.DOWN);
-                assertThat(down.getDetails()).containsKey("error");
-                assertThat(workerState(down)).isEqualTo("FAILING");
-            });
-        }
-        finally {
-            server.start();
-        }
+        outage.during(() -> await().atMost(WAIT).untilAsserted(() -> {
+            Health down = this.health.health();
+            assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(down.getDetails()).containsKey("error");
+            assertThat(workerState(down)).isEqualTo("FAILING");
+        }));
 
         await().atMost(WAIT).until(() -> this.health.health().getStatus().equals(Status.UP));
         TaskId id = this.client.push("steady", "after the restart");

@@ -145,14 +145,7 @@ class LongOutageTest {
                 .print();
         }
         finally {
-            for (WorkerContext worker : workers) {
-                worker.stop();
-            }
-            for (WorkerContext worker : workers) {
-                assertThat(worker.awaitTermination(Duration.ofSeconds(30))).isTrue();
-            }
-            storages.forEach(PostgresStorage::close);
-            pools.forEach(HikariDataSource::close);
+            Teardown.stopWorkersThenClose(workers, storages, pools);
         }
     }
 

@@ -51,8 +51,9 @@ public final class ScenarioCatalog {
             scenarios.add(new JobRunrPushScenario(database));
         }
         if (apalis) {
-            scenarios.add(new ApalisDrainScenario(database));
-            scenarios.add(new ApalisDrainScenario(database, 0));
+            scenarios.add(ApalisDrainScenario.defaults(database));
+            scenarios.add(ApalisDrainScenario.keepingNoDoneTask(database));
+            scenarios.add(ApalisDrainScenario.prefetch(database, 0));
         }
         if (raw) {
             scenarios.add(new RawDrainScenario(database, RAW_SMALL_BATCH));

@@ -77,7 +77,7 @@ class BenchmarkSmokeTest {
         assertThat(report.results()).filteredOn(result -> result.system().equals(APALIS))
             .allSatisfy(result -> assertThat(result.ratioToApalis()).isEqualTo(1.0));
         assertThat(report.targets()).isNotEmpty();
-        assertThat(table).contains(APALIS_PREFETCH_0, RAW_50, DB_SCHEDULER_LOCK, JOBRUNR, "ratio to Apalis");
+        assertThat(table).contains(APALIS_PREFETCH_0, "Apalis, done retention 0", RAW_50, DB_SCHEDULER_LOCK, JOBRUNR, "ratio to Apalis");
         assertThat(Files.readString(output)).contains("\"results\"", "\"ratioToApalis\"", "\"environment\"");
     }
 

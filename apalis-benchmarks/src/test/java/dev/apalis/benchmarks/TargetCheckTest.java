@@ -24,6 +24,24 @@ class TargetCheckTest {
         assertThat(tenfold(missed).actual()).startsWith("6.0x db-scheduler, lock-and-fetch");
     }
 
+    @Test
+    void theDrainKeepingNoDoneTaskIsHeldAgainstTheSameFactorAndSaysSo() {
+        List<TargetCheck> checks = TargetCheck.evaluate(List.of(drain("Apalis", 20_000),
+                drain("Apalis, done retention 0", 40_000), drain("db-scheduler, lock-and-fetch", 3_000)));
+
+        assertThat(checks).filteredOn(check -> check.target().contains("10x db-scheduler")).hasSize(2)
+            .anySatisfy(check -> {
+                assertThat(check.target()).isEqualTo("Apalis drain >= 10x db-scheduler's best strategy");
+                assertThat(check.met()).isFalse();
+            })
+            .anySatisfy(check -> {
+                assertThat(check.target()).isEqualTo(
+                        "Apalis, done retention 0 drain >= 10x db-scheduler's best strategy, neither keeping done tasks");
+                assertThat(check.actual()).isEqualTo("13.3x db-scheduler, lock-and-fetch (40,000 vs 3,000 tasks/s)");
+                assertThat(check.met()).isTrue();
+            });
+    }
+
     private static TargetCheck tenfold(List<TargetCheck> checks) {
         return checks.stream().filter(check -> check.target().contains("10x db-scheduler")).findFirst().orElseThrow();
     }

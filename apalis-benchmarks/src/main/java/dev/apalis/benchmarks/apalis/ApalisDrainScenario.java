@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -23,36 +24,61 @@ import dev.apalis.worker.WorkerContext;
 /**
  * Apalis drain throughput: the workload's tasks are queued first, then one worker with the workload's
  * threads as concurrency runs them; timed from {@code start()} to the last {@code TaskSucceeded} event
- * (emitted after the acknowledgement is written). Afterwards every task must be {@code DONE}.
+ * (emitted after the acknowledgement is written). Afterwards every task must be {@code DONE}, or, with
+ * a done retention of zero (the history db-scheduler keeps: none), gone.
  */
 public final class ApalisDrainScenario implements Scenario {
 
     private static final Duration STALL_TIMEOUT = Duration.ofSeconds(30);
 
+    /** The system name of the drain that keeps no done task. */
+    public static final String KEEPING_NO_DONE_TASK = "Apalis, done retention 0";
+
     private final BenchmarkDatabase database;
 
     private final int prefetch;
 
+    private final boolean keepDone;
+
+    private ApalisDrainScenario(BenchmarkDatabase database, int prefetch, boolean keepDone) {
+        this.database = database;
+        this.prefetch = prefetch;
+        this.keepDone = keepDone;
+    }
+
     /**
-     * A worker with the default, adaptive prefetch.
+     * The defaults: adaptive prefetch, done tasks kept for a day.
      * @param database the database
+     * @return the scenario
      */
-    public ApalisDrainScenario(BenchmarkDatabase database) {
-        this(database, BenchmarkOptions.ADAPTIVE_PREFETCH);
+    public static ApalisDrainScenario defaults(BenchmarkDatabase database) {
+        return new ApalisDrainScenario(database, BenchmarkOptions.ADAPTIVE_PREFETCH, true);
     }
 
     /**
      * A worker with a fixed prefetch.
      * @param database the database
      * @param prefetch tasks claimed ahead of free slots (0: only for free slots)
+     * @return the scenario
      */
-    public ApalisDrainScenario(BenchmarkDatabase database, int prefetch) {
-        this.database = database;
-        this.prefetch = prefetch;
+    public static ApalisDrainScenario prefetch(BenchmarkDatabase database, int prefetch) {
+        return new ApalisDrainScenario(database, prefetch, true);
+    }
+
+    /**
+     * The defaults but a done retention of zero: a success deletes its task's row.
+     * @param database the database
+     * @return the scenario
+     */
+    public static ApalisDrainScenario keepingNoDoneTask(BenchmarkDatabase database) {
+        return new ApalisDrainScenario(database, BenchmarkOptions.ADAPTIVE_PREFETCH, false);
     }
 
     @Override
     public String system() {
+        if (!keepDone) {
+            return KEEPING_NO_DONE_TASK;
+        }
         return (prefetch == BenchmarkOptions.ADAPTIVE_PREFETCH) ? "Apalis" : "Apalis, prefetch " + prefetch;
     }
 
@@ -64,7 +90,8 @@ public final class ApalisDrainScenario implements Scenario {
     @Override
     public Map<Measure, Double> run(Workload workload) throws Exception {
         HikariDataSource pool = database.pool("bench-apalis", null, workload.poolSize());
-        try (PostgresStorage storage = ApalisSetup.freshStorage(database, pool)) {
+        try (PostgresStorage storage = ApalisSetup.freshStorage(database, pool,
+                keepDone ? PostgresStorage.DEFAULT_DONE_RETENTION : Duration.ZERO)) {
             ApalisSetup.fill(storage, workload.tasks(), workload.threads(), workload.batchSize());
             database.settle(ApalisSetup.SCHEMA);
             CompletionTracker acks = new CompletionTracker(workload.tasks());
@@ -78,13 +105,12 @@ public final class ApalisDrainScenario implements Scenario {
             finally {
                 ApalisSetup.stop(worker);
             }
-            long done = storage.countByQueueAndStatus().stream()
-                .filter(count -> count.status() == TaskStatus.DONE)
-                .mapToLong(QueueCount::count)
-                .sum();
-            if (done != workload.tasks()) {
-                throw new IllegalStateException("Apalis acknowledged every task but " + done + " of "
-                        + workload.tasks() + " are DONE");
+            long done = count(storage, TaskStatus.DONE::equals);
+            long expected = keepDone ? workload.tasks() : 0;
+            long stored = count(storage, status -> true);
+            if (done != expected || stored != expected) {
+                throw new IllegalStateException("Apalis acknowledged every task but " + stored + " are stored, " + done
+                        + " of them DONE, instead of " + expected);
             }
             return Map.of(Measure.DRAIN, Rates.perSecond(workload.tasks(), start, end));
         }
@@ -92,5 +118,12 @@ public final class ApalisDrainScenario implements Scenario {
             database.release(pool);
             database.dropSchema(ApalisSetup.SCHEMA);
         }
+    }
+
+    private static long count(PostgresStorage storage, Predicate<TaskStatus> status) {
+        return storage.countByQueueAndStatus().stream()
+            .filter(count -> status.test(count.status()))
+            .mapToLong(QueueCount::count)
+            .sum();
     }
 }

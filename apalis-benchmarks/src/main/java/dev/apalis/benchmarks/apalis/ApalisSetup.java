@@ -39,8 +39,12 @@ final class ApalisSetup {
 
     /** A storage on an empty schema (dropped first, then created by the storage itself). */
     static PostgresStorage freshStorage(BenchmarkDatabase database, DataSource dataSource) {
+        return freshStorage(database, dataSource, PostgresStorage.DEFAULT_DONE_RETENTION);
+    }
+
+    static PostgresStorage freshStorage(BenchmarkDatabase database, DataSource dataSource, Duration doneRetention) {
         database.dropSchema(SCHEMA);
-        return PostgresStorage.builder(dataSource).schema(SCHEMA).build();
+        return PostgresStorage.builder(dataSource).schema(SCHEMA).doneRetention(doneRetention).build();
     }
 
     static NewTask task(int n) {

@@ -12,7 +12,8 @@ import dev.apalis.task.TaskStatus;
 
 /**
  * Finishes tasks and keeps the finished ones up to a bound on their number and a retention by age, the
- * oldest finished dropped first. Not thread-safe: used under the storage's lock.
+ * oldest finished dropped first; a done retention of zero keeps no done task at all. Not thread-safe:
+ * used under the storage's lock.
  */
 final class MemoryRetention {
 
@@ -43,6 +44,10 @@ final class MemoryRetention {
         table.put(done);
         ledger.settle(task.id());
         table.releaseUniqueKey(task);
+        if (status == TaskStatus.DONE && doneRetention.isZero()) {
+            forget(task.id());
+            return;
+        }
         finished.addLast(task.id());
         while (finished.size() > finishedTasksKept) {
             forget(finished.pollFirst());

@@ -548,12 +548,18 @@ public final class MemoryStorage implements Backend, SchedulingBackend, TaskMana
         }
 
         /**
-         * How long a done task is kept after it finished.
-         * @param retention a positive duration
+         * How long a done task is kept after it finished; zero keeps none (it is gone once its success is
+         * recorded).
+         * @param retention zero or a positive duration
          * @return this builder
          */
         public Builder doneRetention(Duration retention) {
-            this.doneRetention = positive(retention, "doneRetention");
+            Objects.requireNonNull(retention, "doneRetention");
+            if (retention.isNegative()) {
+                throw new IllegalArgumentException("doneRetention must be zero (keep no done task) or positive, was "
+                        + retention);
+            }
+            this.doneRetention = retention;
             return this;
         }
 

@@ -291,7 +291,8 @@ public class ApalisProperties implements Validator {
         public static class Retention {
 
             /**
-             * How long done tasks are kept before they are deleted.
+             * How long done tasks are kept before they are deleted. 0 keeps none: a task's success
+             * deletes its row, which halves what a task costs the database.
              */
             @DurationUnit(ChronoUnit.SECONDS)
             private Duration done = Duration.ofDays(1);

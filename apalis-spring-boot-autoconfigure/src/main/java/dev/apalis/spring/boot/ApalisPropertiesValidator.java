@@ -119,7 +119,7 @@ final class ApalisPropertiesValidator {
         atLeast("jdbc.maintenance-interval", jdbc.getMaintenanceInterval(), DurationMinimums.MAINTENANCE_INTERVAL,
                 null);
         notNegative("jdbc.retention.done", jdbc.getRetention().getDone());
-        notNegative("jdbc.retention.killed", jdbc.getRetention().getKilled());
+        positive("jdbc.retention.killed", jdbc.getRetention().getKilled());
     }
 
     private void validateHeartbeat(ApalisProperties.Heartbeat heartbeat) {

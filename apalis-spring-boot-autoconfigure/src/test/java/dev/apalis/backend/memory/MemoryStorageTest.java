@@ -407,6 +407,22 @@ class MemoryStorageTest {
     }
 
     @Test
+    void aDoneRetentionOfZeroKeepsNoDoneTaskButKeepsTheKilledOnes() {
+        MemoryStorage keepNone = MemoryStorage.builder().clock(clock).doneRetention(Duration.ZERO).build();
+        TaskId done = keepNone.push(new NewTask("q", "a", TaskOptions.defaults().uniqueKey("k")));
+        TaskId killed = keepNone.push(new NewTask("q", "b", null));
+        keepNone.claim("q", "w", 2);
+
+        keepNone.complete("w", List.of(Completion.done(done), Completion.kill(killed, "dead")));
+
+        assertThat(keepNone.find(done)).isEmpty();
+        assertThat(keepNone.find(killed).orElseThrow().status()).isEqualTo(TaskStatus.KILLED);
+        assertThat(keepNone.push(new NewTask("q", "c", TaskOptions.defaults().uniqueKey("k")))).isNotEqualTo(done);
+        assertThatIllegalArgumentException().isThrownBy(() -> MemoryStorage.builder().doneRetention(Duration.ofSeconds(-1)))
+            .withMessage("doneRetention must be zero (keep no done task) or positive, was PT-1S");
+    }
+
+    @Test
     void rejectsANegativeRetention() {
         assertThatIllegalArgumentException()
             .isThrownBy(() -> new MemoryStorage(Clock.systemUTC(), Duration.ofSeconds(1), -1))

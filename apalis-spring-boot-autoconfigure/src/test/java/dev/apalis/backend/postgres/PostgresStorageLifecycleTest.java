@@ -78,7 +78,7 @@ class PostgresStorageLifecycleTest {
             assertThatIllegalArgumentException().isThrownBy(() -> builder.orphanThreshold(Duration.ZERO))
                 .withMessage("The orphan threshold must be positive, was PT0S");
             assertThatIllegalArgumentException().isThrownBy(() -> builder.doneRetention(Duration.ofSeconds(-1)))
-                .withMessageContaining("done retention must be positive");
+                .withMessage("The done retention must be zero (keep no done task) or positive, was PT-1S");
             assertThatIllegalArgumentException().isThrownBy(() -> builder.killedRetention(Duration.ofDays(400_000)))
                 .withMessageContaining("killed retention must be at most");
             assertThatIllegalArgumentException().isThrownBy(() -> builder.maintenanceInterval(Duration.ZERO))

@@ -162,6 +162,7 @@ class ApalisPropertiesTests {
             apalis.heartbeat.interval              | 10ms        | must be at least 100ms
             apalis.metrics.queue-depth.refresh-interval | 500ms       | must be at least 1s
             apalis.jdbc.retention.done             | -1d         | must be a duration of zero or more
+            apalis.jdbc.retention.killed           | 0s          | must be a positive duration
             apalis.shutdown.timeout                | -1s         | must be a duration of zero or more
             """)
     void invalidValueFailsStartUpNamingThePropertyItsValueAndWhatItAllows(String property, String value,

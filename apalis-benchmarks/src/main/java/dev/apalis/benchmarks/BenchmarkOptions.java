@@ -94,6 +94,8 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
               --load PERCENT               --soak pushes at this share of the measured drain rate (default 50)
               --retention DURATION         done-task retention during --soak; pruning runs every third of it
                                            (default 30s)
+              --warmup DURATION            --soak pushes and drains this long before its first window, so that
+                                           the table holds a retention's worth of done tasks (default 2m)
               --priority                   drain --tasks normal tasks while tasks of a higher priority are pushed
                                            one by one at --latency-rate, and report how long those waited from
                                            push to start
@@ -135,6 +137,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         Duration soakWindow = SoakSettings.DEFAULT_WINDOW;
         int soakLoadPercent = SoakSettings.DEFAULT_LOAD_PERCENT;
         Duration soakRetention = SoakSettings.DEFAULT_RETENTION;
+        Duration soakWarmUp = SoakSettings.DEFAULT_WARM_UP;
         boolean priority = false;
         List<Integer> nodes = List.of();
         List<String> rest = new ArrayList<>(Arrays.asList(args));
@@ -151,6 +154,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                 case "--window" -> soakWindow = duration(option, value(option, rest));
                 case "--load" -> soakLoadPercent = percent(option, value(option, rest));
                 case "--retention" -> soakRetention = duration(option, value(option, rest));
+                case "--warmup" -> soakWarmUp = duration(option, value(option, rest));
                 case "--priority" -> priority = true;
                 case "--nodes" -> nodes = positives(option, value(option, rest));
                 case "--tasks" -> tasks = positive(option, value(option, rest));
@@ -185,7 +189,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                 dbSchedulerPoll,
                 jobRunrPoll, Set.copyOf(systems), output, memory, diagnose,
                 (prefetches != null) ? List.copyOf(prefetches) : List.of(ADAPTIVE_PREFETCH, 0), help,
-                soak ? new SoakSettings(soakLength, soakWindow, soakLoadPercent, soakRetention) : null,
+                soak ? new SoakSettings(soakLength, soakWindow, soakLoadPercent, soakRetention, soakWarmUp) : null,
                 priority, nodes);
     }
 

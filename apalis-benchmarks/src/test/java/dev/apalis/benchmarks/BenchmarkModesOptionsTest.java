@@ -18,7 +18,7 @@ class BenchmarkModesOptionsTest {
         BenchmarkOptions options = BenchmarkOptions.parse("--soak");
 
         assertThat(options.soak()).isEqualTo(new SoakSettings(Duration.ofMinutes(10), Duration.ofMinutes(1), 50,
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30), Duration.ofMinutes(2)));
         assertThat(options.soak().windows()).isEqualTo(10);
         assertThat(options.workload().tasks()).isEqualTo(50_000);
     }
@@ -26,10 +26,10 @@ class BenchmarkModesOptionsTest {
     @Test
     void soakSettingsCanBeChanged() {
         BenchmarkOptions options = BenchmarkOptions.parse("--soak", "--length", "90s", "--window", "30s", "--load",
-                "40", "--retention", "10s");
+                "40", "--retention", "10s", "--warmup", "0s");
 
         assertThat(options.soak()).isEqualTo(new SoakSettings(Duration.ofSeconds(90), Duration.ofSeconds(30), 40,
-                Duration.ofSeconds(10)));
+                Duration.ofSeconds(10), Duration.ZERO));
         assertThat(options.soak().windows()).isEqualTo(3);
         assertThat(BenchmarkOptions.parse("--soak", "--minutes", "3").soak().length()).isEqualTo(Duration.ofMinutes(3));
     }

@@ -70,11 +70,12 @@ class BenchmarkModesSmokeTest {
     @Test
     void soakModeWritesItsWindowsAsCsvAndChart() throws Exception {
         BenchmarkOptions options = options("soak", "--soak", "--tasks", "1000", "--length", "2s", "--window", "1s",
-                "--retention", "1s", "--batch-size", "50", "--threads", "2");
+                "--retention", "1s", "--warmup", "1s", "--batch-size", "50", "--threads", "2");
 
         Map<String, Object> figures = run(options, "soak", (database, log) -> ApalisSoakRun.run(database, options, log));
 
-        assertThat((List<?>) figures.get("windows")).hasSize(2);
+        assertThat((List<?>) figures.get("windows")).as("the warm-up is no window").hasSize(2);
+        assertThat(figures.get("warmUp")).isEqualTo("PT1S");
         assertThat((Long) figures.get("tasksAcknowledged"))
             .isEqualTo(1000 + (Long) figures.get("tasksPushedDuringSoak"));
         assertThat((Long) figures.get("tasksPushedOnePerCall")).isPositive();

@@ -152,6 +152,13 @@ public final class ApalisSoakRun {
                             storage.pushAll(tasks(workload.batchSize()));
                             pushedBatched.add(workload.batchSize());
                         }));
+                figures.put("warmUp", soak.warmUp().toString());
+                if (!soak.warmUp().isZero()) {
+                    log.printf("Warming up for %s before the first window%n", soak.warmUp());
+                    awaitOrFail(System.nanoTime() + soak.warmUp().toNanos(), pushFailure);
+                    histogram.set(new LatencyHistogram());
+                    singleHistogram.set(new LatencyHistogram());
+                }
                 List<Long> backends = database.backendPids();
                 long start = System.nanoTime();
                 long windowNanos = soak.window().toNanos();
@@ -162,14 +169,7 @@ public final class ApalisSoakRun {
                 long lastPostgres = CpuClock.processesNanos(backends);
                 long lastJvm = CpuClock.jvmNanos();
                 for (int w = 1; w <= soak.windows(); w++) {
-                    long end = start + w * windowNanos;
-                    long wait;
-                    while ((wait = end - System.nanoTime()) > 0 && pushFailure.get() == null) {
-                        LockSupport.parkNanos(Math.min(wait, Duration.ofMillis(200).toNanos()));
-                    }
-                    if (pushFailure.get() != null) {
-                        throw pushFailure.get();
-                    }
+                    awaitOrFail(start + w * windowNanos, pushFailure);
                     long now = System.nanoTime();
                     LatencyHistogram started = histogram.getAndSet(new LatencyHistogram());
                     LatencyHistogram singleStarted = singleHistogram.getAndSet(new LatencyHistogram());
@@ -309,6 +309,17 @@ public final class ApalisSoakRun {
             tasks.add(new NewTask(ApalisSetup.QUEUE, payload, TaskOptions.defaults()));
         }
         return tasks;
+    }
+
+    /** Waits until the deadline, on {@link System#nanoTime()}; throws what a pusher failed with. */
+    private static void awaitOrFail(long deadlineNanos, AtomicReference<Exception> pushFailure) throws Exception {
+        long wait;
+        while ((wait = deadlineNanos - System.nanoTime()) > 0 && pushFailure.get() == null) {
+            LockSupport.parkNanos(Math.min(wait, Duration.ofMillis(200).toNanos()));
+        }
+        if (pushFailure.get() != null) {
+            throw pushFailure.get();
+        }
     }
 
     private static String describe(SoakWindow w) {

@@ -226,7 +226,8 @@ class PostgresSchemaTest {
             // The claim bounded by priority, run (EXPLAIN ANALYZE runs the update): with no task below the bound
             // it stops at the first index entry, and with some it reads only as many as it claims.
             String below = "EXPLAIN (ANALYZE, BUFFERS) " + SchemaNames.of("planned").expand(TaskClaimer.CLAIM_BELOW);
-            String nothingBelow = String.join("\n", jdbc.queryForList(below, String.class, "big", 0, "big", 8, 0, 25, "w"));
+            String nothingBelow = String.join("\n",
+                    jdbc.queryForList(below, String.class, "big", 0, "big", 8, 0, 25, "w"));
             assertThat(nothingBelow).contains("tasks_claim_idx").contains("priority < 0").contains("Tid Scan")
                 .doesNotContain("Sort").doesNotContain("Seq Scan");
             assertThat(indexRowsRead(nothingBelow)).isZero();
@@ -237,8 +238,9 @@ class PostgresSchemaTest {
                     numbered("big", -3, TaskOptions.defaults().priority(-10))));
             String twoBelow = String.join("\n", jdbc.queryForList(below, String.class, "big", 0, "big", 2, 0, 25, "w"));
             assertThat(indexRowsRead(twoBelow)).as("as many entries as claimed").isEqualTo(2);
-            assertThat(jdbc.queryForObject("SELECT count(*) FROM planned.tasks WHERE priority = -10 AND status = 'RUNNING'",
-                    Integer.class)).isEqualTo(2);
+            assertThat(jdbc.queryForObject(
+                    "SELECT count(*) FROM planned.tasks WHERE priority = -10 AND status = 'RUNNING'", Integer.class))
+                .isEqualTo(2);
 
             String nextRunAt = SchemaNames.of("planned").expand(TaskClaimer.NEXT_RUN_AT);
             String nextPlan = String.join("\n", jdbc.queryForList("EXPLAIN " + nextRunAt, String.class, "big", "big",

@@ -19,7 +19,8 @@ import dev.apalis.task.TaskId;
  * A unique key held by an unfinished task of the same queue stores nothing and answers that task's id,
  * also between tasks of one batch.</li>
  * <li><b>Claim order.</b> Due tasks are claimed by priority (lower first), then run time, then id. A task
- * whose run time is in the future (a delay, a retry) is never claimed before it.</li>
+ * whose run time is in the future (a delay, a retry) is never claimed before it. A claim bounded by
+ * {@link ClaimRequest#priorityBelow()} claims only tasks of a lower priority number than the bound.</li>
  * <li><b>Exclusive claims.</b> A claimed task is handed to one worker only, however many claim at once
  * and from however many nodes share the store, until it is completed, released or rescued (see
  * {@link WorkerLeases}).</li>
@@ -63,7 +64,10 @@ public interface TaskStore {
      * task that was rescued from a dead worker without its start being recorded is charged now
      * whatever its place, so that a task which kills its worker cannot escape its maximum. A task
      * without a maximum of its own gets {@link ClaimRequest#maxAttempts()}, stored. A queue paused across
-     * the cluster (see {@link TaskManagement#pause}) yields nothing.
+     * the cluster (see {@link TaskManagement#pause}) yields nothing. With
+     * {@link ClaimRequest#priorityBelow()}, only tasks of a strictly lower priority number are claimed;
+     * finding that there are none must cost about one index probe, as a worker sends such a claim at
+     * every push while it holds tasks claimed ahead.
      * @param request what to claim
      * @return the claimed tasks in claim order, possibly none; {@link Task#attempts()} is the attempt
      * each runs when started, {@link Task#maxAttempts()} its effective maximum

@@ -3,6 +3,7 @@ package dev.apalis.worker;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -104,6 +105,12 @@ final class Dispatcher {
     /** Claimed tasks waiting for a slot now. */
     int waitingSize() {
         return waitingSize;
+    }
+
+    /** The priority of the waiting task that starts next, empty when none waits. */
+    synchronized OptionalInt nextPriority() {
+        Claimed next = waiting.peek();
+        return (next != null) ? OptionalInt.of(next.task().priority()) : OptionalInt.empty();
     }
 
     /**

@@ -14,6 +14,9 @@ import dev.apalis.task.Task;
  * outcome), the next run time the backend reports, or the poll interval. While paused it releases what
  * waits; while heart-beats are fenced it claims nothing. When the worker stops, it runs the stop.
  * <p>
+ * While it is full, a push's wake-up makes it claim only the pushed tasks more urgent than every task
+ * claimed ahead (see {@link UrgentClaim}), which then start before them.
+ * <p>
  * A run time the backend reported holds until a claim is sent at or after it, and the claim aimed at
  * it is sent no earlier than the backend's own clock allows: a claim that arrived early would come back
  * empty, and a look-up after the run time no longer reports the task that became due meanwhile.
@@ -42,6 +45,9 @@ final class Fetcher {
 
     /** How many tasks to claim ahead of free slots. */
     private final ClaimAhead claimAhead;
+
+    /** The claim of pushed tasks more urgent than those claimed ahead, sent while the worker is full. */
+    private final UrgentClaim urgent;
 
     /** Whether the worker said it is idle and has claimed nothing since. */
     private volatile boolean idle;
@@ -73,6 +79,13 @@ final class Fetcher {
         this.rateLimiter = rateLimiter;
         this.wake = wake;
         this.claimAhead = (settings.prefetch() != null) ? ClaimAhead.fixed(settings.prefetch()) : ClaimAhead.adaptive();
+        this.urgent = new UrgentClaim(settings, workerId, held, dispatcher, rateLimiter);
+    }
+
+    /** The backend announced a push (or a release) to the queue: wakes the fetcher, which looks for urgent tasks. */
+    void pushed() {
+        urgent.pushed();
+        wake.wakeUp();
     }
 
     /** Starts the fetcher thread. */
@@ -125,10 +138,13 @@ final class Fetcher {
             wanted = Math.min(wanted, rateLimiter.available(System.nanoTime()) - dispatcher.waitingSize());
         }
         if (wanted <= 0 || dispatcher.waitingSize() > refillAt) {
-            // Full, or enough tasks wait for slots: claim later, in one larger batch.
+            // Full, or enough tasks wait for slots: claim later, in one larger batch; only tasks pushed more
+            // urgent than every waiting one are claimed now.
+            urgent.claimIfPushed(ahead);
             awaitWake(nanosUntilSlotOrPermit());
             return;
         }
+        urgent.covered();
         int waitingAtSend = dispatcher.waitingSize();
         long finishedAtSend = dispatcher.finished();
         // The tasks that take the slots free now are charged by the claim; the rest when they start.

@@ -20,7 +20,8 @@ import dev.apalis.backend.WorkerRegistration;
  * that do the work, pauses and resumes it, and stops it. The parts, one job each:
  * <ul>
  * <li>{@link Fetcher}: the fetcher thread claims tasks for free slots and ahead of them, and waits
- * for wake-ups, the next run time or the poll interval;</li>
+ * for wake-ups, the next run time or the poll interval; while full, at a push, {@link UrgentClaim}
+ * claims only tasks more urgent than those claimed ahead;</li>
  * <li>{@link Dispatcher}: claimed tasks wait for a slot (and a rate-limit permit) and run on at most
  * {@code concurrency} handler threads;</li>
  * <li>{@link AttemptRunner}: one attempt on a handler thread, and what its outcome is;</li>
@@ -33,8 +34,9 @@ import dev.apalis.backend.WorkerRegistration;
  * wake-ups and the listeners, which the parts share.</li>
  * </ul>
  * A task counts as claimed until its outcome is written, so the worker never holds more than
- * concurrency + prefetch. Waiting tasks are released on pause, at once on stop, and when heart-beats
- * work again after failing for the orphan threshold.
+ * concurrency + prefetch, plus up to concurrency tasks pushed more urgent than all it held. Waiting
+ * tasks are released on pause, at once on stop, and when heart-beats work again after failing for the
+ * orphan threshold.
  * <p>
  * (A little over 300 lines: the {@link WorkerContext} methods, the wiring of the parts and the stop
  * sequence belong together, and split further they would only pass the state along.)
@@ -122,7 +124,7 @@ final class WorkerRuntime implements WorkerContext {
         }
         backend.register(new WorkerRegistration(workerId, name(), queue()));
         try {
-            subscription = backend.subscribe(queue(), wake::wakeUp);
+            subscription = backend.subscribe(queue(), fetcher::pushed);
         }
         catch (RuntimeException ex) {
             deregisterQuietly();

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.OptionalInt;
 
 import dev.apalis.backend.ClaimRequest;
 import dev.apalis.backend.Completion;
@@ -29,12 +30,18 @@ final class MemoryClaims {
         this.retention = retention;
     }
 
-    /** Claims up to the request's maximum of a queue's due tasks, in claim order. */
+    /**
+     * Claims up to the request's maximum of a queue's due tasks, in claim order; with a priority bound,
+     * only those before it (the ready tasks are sorted by priority first, so the first one past the
+     * bound ends the claim).
+     */
     List<Task> claim(ClaimRequest request, MemoryQueue state, Instant now) {
         int max = request.max();
+        OptionalInt below = request.priorityBelow();
         state.promoteDue(now);
         List<Task> claimed = new ArrayList<>(Math.min(max, state.ready.size()));
-        while (claimed.size() < max && !state.ready.isEmpty()) {
+        while (claimed.size() < max && !state.ready.isEmpty()
+                && (below.isEmpty() || state.ready.first().priority() < below.getAsInt())) {
             Task task = state.ready.pollFirst();
             boolean charge = claimed.size() < request.startingNow() || ledger.rescuedUnstarted(task.id());
             int maxAttempts = (task.maxAttempts() == 0) ? request.maxAttempts() : task.maxAttempts();

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,14 +45,27 @@ import dev.apalis.task.TaskStatus;
  * short and no notification for the queue arrived since, a claim first {@linkplain #PROBE probes}
  * whether anything is claimable and, if not, returns nothing and keeps the probe's next run time as the
  * answer to the worker's {@link #nextRunIn} that follows on the same thread. A claim after a
- * notification, or after a full claim, goes straight to the claim statement.
+ * notification, or after a full claim, goes straight to the claim statement. A claim bounded by
+ * priority ({@link #CLAIM_BELOW}) never probes and leaves this state alone: a worker sends it while it
+ * holds tasks claimed ahead, so it says nothing about whether the queue ran dry.
  */
 final class TaskClaimer {
 
-    static final String CLAIM = """
+    static final String CLAIM = claim("");
+
+    /**
+     * The claim of tasks of a priority number below a bound (a parameter after the queue): the scan of
+     * {@code tasks_claim_idx} starts at the queue's lowest priority and stops at the bound, so finding
+     * nothing costs one index probe.
+     */
+    static final String CLAIM_BELOW = claim("\n      AND priority < ?");
+
+    /** The claim statement with a condition of this package (never input) added to the rows it locks. */
+    private static String claim(String condition) {
+        return """
             WITH locked AS (
                 SELECT ctid FROM {tasks}
-                WHERE queue = ? AND status IN ('PENDING', 'FAILED') AND run_at <= now()
+                WHERE queue = ? AND status IN ('PENDING', 'FAILED') AND run_at <= now()%s
                   AND NOT EXISTS (SELECT 1 FROM {queues} q WHERE q.name = ? AND q.paused)
                 ORDER BY priority, run_at, id
                 LIMIT ?
@@ -68,7 +82,8 @@ final class TaskClaimer {
             FROM next
             WHERE t.ctid = next.ctid
             RETURNING t.id, t.payload::text, t.attempts + (t.started_at IS NULL)::int, t.max_attempts, t.priority,
-                      t.run_at, t.last_error, t.unique_key, t.metadata::text, t.created_at""";
+                      t.run_at, t.last_error, t.unique_key, t.metadata::text, t.created_at""".formatted(condition);
+    }
 
     /** Charges the attempts of claimed-ahead tasks whose handlers started (once: a charged row is left alone). */
     static final String STARTED = """
@@ -138,6 +153,8 @@ final class TaskClaimer {
 
     private final String claimSql;
 
+    private final String claimBelowSql;
+
     private final String probeSql;
 
     /** Notifications received per queue; a change since a worker's previous claim means "claim, do not probe". */
@@ -153,6 +170,7 @@ final class TaskClaimer {
     TaskClaimer(StorageJdbc db) {
         this.db = db;
         this.claimSql = db.names().expand(CLAIM);
+        this.claimBelowSql = db.names().expand(CLAIM_BELOW);
         this.startedSql = db.names().expand(STARTED);
         this.nextRunInSql = db.names().expand(NEXT_RUN_IN);
         this.probeSql = db.names().expand(PROBE);
@@ -174,9 +192,13 @@ final class TaskClaimer {
     }
 
     List<Task> claim(ClaimRequest request) {
-        int max = request.max();
-        if (max <= 0) {
+        if (request.max() <= 0) {
             return List.of();
+        }
+        if (request.priorityBelow().isPresent()) {
+            // A busy worker's look for pushed tasks more urgent than those it holds: no poll, so it neither
+            // probes first nor tells whether the queue ran dry.
+            return send(request);
         }
         String queue = request.queue();
         Poll poll = polls.get();
@@ -191,21 +213,36 @@ final class TaskClaimer {
         if (probeFirst && !probe(queue, poll)) {
             return List.of();
         }
+        List<Task> tasks = send(request);
+        poll.shortClaim = tasks.size() < request.max();
+        return tasks;
+    }
+
+    /** Sends the claim statement, bounded by priority if the request is, and returns its tasks in claim order. */
+    private List<Task> send(ClaimRequest request) {
+        String queue = request.queue();
+        OptionalInt below = request.priorityBelow();
         List<Task> tasks = db.jdbc().query(connection -> {
-            PreparedStatement ps = connection.prepareStatement(claimSql);
-            ps.setString(1, queue);
-            ps.setString(2, queue);
-            ps.setInt(3, max);
-            ps.setInt(4, request.startingNow());
-            ps.setInt(5, request.maxAttempts());
-            ps.setString(6, request.workerId());
+            PreparedStatement ps = connection.prepareStatement(below.isPresent() ? claimBelowSql : claimSql);
+            int index = 1;
+            ps.setString(index++, queue);
+            if (below.isPresent()) {
+                ps.setInt(index++, below.getAsInt());
+            }
+            ps.setString(index++, queue);
+            ps.setInt(index++, request.max());
+            ps.setInt(index++, request.startingNow());
+            ps.setInt(index++, request.maxAttempts());
+            ps.setString(index, request.workerId());
             return ps;
-        }, (ResultSetExtractor<List<Task>>) rs -> read(rs, queue, max));
-        poll.shortClaim = tasks == null || tasks.size() < max;
-        if (tasks != null && tasks.size() > 1) {
+        }, (ResultSetExtractor<List<Task>>) rs -> read(rs, queue, request.max()));
+        if (tasks == null) {
+            return List.of();
+        }
+        if (tasks.size() > 1) {
             tasks.sort(TaskRows.CLAIM_ORDER);
         }
-        return (tasks != null) ? tasks : List.of();
+        return tasks;
     }
 
     /**

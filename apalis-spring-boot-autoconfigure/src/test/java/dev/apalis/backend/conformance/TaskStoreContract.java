@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -152,6 +153,44 @@ public interface TaskStoreContract extends BackendFixture {
         assertThat(claimed).extracting(Task::id)
             .containsExactly(urgent, sameTime.get(0), sameTime.get(1), recent, late);
         assertThat(claimed).allSatisfy((task) -> assertThat(task.status()).isEqualTo(TaskStatus.RUNNING));
+    }
+
+    @Test
+    default void aClaimBoundedByPriorityTakesOnlyTasksThatSortBeforeTheBound() {
+        String queue = queue("below");
+        Instant now = now();
+        TaskId normal = push(queue, TaskOptions.defaults().runAt(now.minusSeconds(30)));
+        TaskId urgentLater = push(queue, TaskOptions.defaults().priority(-5).runAt(now.minusSeconds(10)));
+        TaskId low = push(queue, TaskOptions.defaults().priority(5).runAt(now.minusSeconds(40)));
+        TaskId urgent = push(queue, TaskOptions.defaults().priority(-5).runAt(now.minusSeconds(20)));
+        TaskId normalLater = push(queue, TaskOptions.defaults().runAt(now.minusSeconds(5)));
+        String worker = worker(queue);
+        ClaimRequest belowZero = new ClaimRequest(queue, worker, 10, 0, 0, OptionalInt.of(0));
+
+        List<Task> claimed = backend().claim(belowZero);
+
+        assertThat(claimed).extracting(Task::id).containsExactly(urgent, urgentLater);
+        assertThat(claimed).allSatisfy((task) -> assertThat(task.status()).isEqualTo(TaskStatus.RUNNING));
+        assertThat(backend().claim(belowZero)).as("nothing left below 0").isEmpty();
+        assertThat(backend().claim(new ClaimRequest(queue, worker, 10, 0, 0))).as("unbounded")
+            .extracting(Task::id).containsExactly(normal, normalLater, low);
+    }
+
+    @Test
+    default void aClaimBoundedByPriorityStopsAtItsMaximumAndFindsNothingWhenNoneIsMoreUrgent() {
+        String queue = queue("below-max");
+        Instant now = now();
+        TaskId first = push(queue, TaskOptions.defaults().priority(-5).runAt(now.minusSeconds(20)));
+        push(queue, TaskOptions.defaults().priority(-5).runAt(now.minusSeconds(10)));
+        push(queue, TaskOptions.defaults().priority(-1));
+        String worker = worker(queue);
+
+        assertThat(backend().claim(new ClaimRequest(queue, worker, 1, 1, 0, OptionalInt.of(0))))
+            .extracting(Task::id).containsExactly(first);
+        assertThat(backend().claim(new ClaimRequest(queue, worker, 10, 0, 0, OptionalInt.of(-5))))
+            .as("the bound is exclusive").isEmpty();
+        assertThat(backend().claim(new ClaimRequest(queue, worker, 10, 0, 0, OptionalInt.of(Integer.MIN_VALUE))))
+            .isEmpty();
     }
 
     @Test

@@ -9,6 +9,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
@@ -22,6 +24,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.init.ScriptUtils;
 
 import dev.apalis.task.TaskId;
+import dev.apalis.task.TaskOptions;
 import dev.apalis.test.PostgresDatabase;
 
 import static dev.apalis.backend.postgres.TestTasks.numbered;
@@ -30,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 /**
  * The schema: created on build, idempotent, versioned, safe when nodes start at once, validated
- * names, the shipped SQL file, and a claim plan that uses the claim index without sorting.
+ * names, the shipped SQL file, and claim plans (bounded by priority or not) that use the claim index
+ * without sorting.
  */
 @PostgresDatabase
 class PostgresSchemaTest {
@@ -48,6 +52,22 @@ class PostgresSchemaTest {
     private static boolean schemaExists(String schema) {
         return Boolean.TRUE.equals(
                 jdbc.queryForObject("SELECT to_regnamespace(?) IS NOT NULL", Boolean.class, '"' + schema + '"'));
+    }
+
+    /** The rows the scan of the claim index returned, in a plan of EXPLAIN ANALYZE. */
+    private static int indexRowsRead(String plan) {
+        Matcher scan = Pattern.compile("Index Scan using tasks_claim_idx .*actual time=\\S+ rows=(\\d+)").matcher(plan);
+        assertThat(scan.find()).as(plan).isTrue();
+        return Integer.parseInt(scan.group(1));
+    }
+
+    /** The shared buffers a whole statement touched: the first Buffers line of a plan is its top node's. */
+    private static int sharedBuffers(String plan) {
+        Matcher top = Pattern.compile("Buffers: shared([^\\n]*)").matcher(plan);
+        assertThat(top.find()).as(plan).isTrue();
+        return Pattern.compile("(?:hit|read)=(\\d+)").matcher(top.group(1)).results()
+            .mapToInt(found -> Integer.parseInt(found.group(1)))
+            .sum();
     }
 
     private static String indexDefinition(String schema, String index) {
@@ -202,6 +222,25 @@ class PostgresSchemaTest {
             assertThat(text).as("the claimed rows found by their ctid, not by a scan of the table")
                 .contains("Tid Scan").doesNotContain("Seq Scan");
             assertThat(storage.claim("big", "w", 50)).hasSize(50);
+
+            // The claim bounded by priority, run (EXPLAIN ANALYZE runs the update): with no task below the bound
+            // it stops at the first index entry, and with some it reads only as many as it claims.
+            String below = "EXPLAIN (ANALYZE, BUFFERS) " + SchemaNames.of("planned").expand(TaskClaimer.CLAIM_BELOW);
+            String nothingBelow = String.join("\n",
+                    jdbc.queryForList(below, String.class, "big", 0, "big", 8, 0, 25, "w"));
+            assertThat(nothingBelow).contains("tasks_claim_idx").contains("priority < 0").contains("Tid Scan")
+                .doesNotContain("Sort").doesNotContain("Seq Scan");
+            assertThat(indexRowsRead(nothingBelow)).isZero();
+            assertThat(sharedBuffers(nothingBelow)).as("one probe of 20,000 entries").isLessThan(20);
+
+            storage.pushAll(List.of(numbered("big", -1, TaskOptions.defaults().priority(-10)),
+                    numbered("big", -2, TaskOptions.defaults().priority(-10)),
+                    numbered("big", -3, TaskOptions.defaults().priority(-10))));
+            String twoBelow = String.join("\n", jdbc.queryForList(below, String.class, "big", 0, "big", 2, 0, 25, "w"));
+            assertThat(indexRowsRead(twoBelow)).as("as many entries as claimed").isEqualTo(2);
+            assertThat(jdbc.queryForObject(
+                    "SELECT count(*) FROM planned.tasks WHERE priority = -10 AND status = 'RUNNING'", Integer.class))
+                .isEqualTo(2);
 
             String nextRunAt = SchemaNames.of("planned").expand(TaskClaimer.NEXT_RUN_AT);
             String nextPlan = String.join("\n", jdbc.queryForList("EXPLAIN " + nextRunAt, String.class, "big", "big",

@@ -45,9 +45,11 @@ import dev.apalis.task.TaskStatus;
  * short and no notification for the queue arrived since, a claim first {@linkplain #PROBE probes}
  * whether anything is claimable and, if not, returns nothing and keeps the probe's next run time as the
  * answer to the worker's {@link #nextRunIn} that follows on the same thread. A claim after a
- * notification, or after a full claim, goes straight to the claim statement. A claim bounded by
- * priority ({@link #CLAIM_BELOW}) never probes and leaves this state alone: a worker sends it while it
- * holds tasks claimed ahead, so it says nothing about whether the queue ran dry.
+ * notification, after a full claim, or once a run time that a look-up on the same thread reported has
+ * come, goes straight to the claim statement: the last is aimed at a task that is due, and a probe
+ * first would delay its start by a round trip. A claim bounded by priority ({@link #CLAIM_BELOW})
+ * never probes and leaves this state alone: a worker sends it while it holds tasks claimed ahead, so
+ * it says nothing about whether the queue ran dry.
  */
 final class TaskClaimer {
 
@@ -204,8 +206,9 @@ final class TaskClaimer {
         Poll poll = polls.get();
         AtomicLong counter = wakeUps.get(queue);
         long wakes = (counter != null) ? counter.get() : 0;
+        boolean runTimeCame = poll.runTimeCame(System.nanoTime());
         boolean probeFirst = poll.shortClaim && queue.equals(poll.queue) && request.workerId().equals(poll.worker)
-                && wakes == poll.wakes;
+                && wakes == poll.wakes && !runTimeCame;
         poll.queue = queue;
         poll.worker = request.workerId();
         poll.wakes = wakes;
@@ -278,6 +281,15 @@ final class TaskClaimer {
 
     Optional<Duration> nextRunIn(String queue) {
         Poll poll = polls.get();
+        Optional<Duration> next = lookUp(queue, poll);
+        if (next.isPresent() && queue.equals(poll.queue)) {
+            poll.reported(System.nanoTime() + next.get().toNanos());
+        }
+        return next;
+    }
+
+    /** The time until the queue's next run time: the probe's answer if it was just given, or else the database's. */
+    private Optional<Duration> lookUp(String queue, Poll poll) {
         long answeredAt = poll.answeredAt;
         poll.answeredAt = 0;
         if (answeredAt != 0 && queue.equals(poll.queue) && System.nanoTime() - answeredAt < PROBE_ANSWER_NANOS) {
@@ -328,5 +340,29 @@ final class TaskClaimer {
 
         /** The probe's time until the next run time, {@code null} for none. */
         Long nextRunInMicros;
+
+        /**
+         * When ({@link System#nanoTime()}) the earliest run time reported to the thread comes, if
+         * {@code runTimeReported}.
+         */
+        long runTimeAt;
+
+        /** Whether a look-up reported a run time that no claim sent since has reached. */
+        boolean runTimeReported;
+
+        /** Keeps a reported run time, unless an earlier one is still to come. */
+        void reported(long at) {
+            if (!runTimeReported || at - runTimeAt < 0) {
+                runTimeAt = at;
+                runTimeReported = true;
+            }
+        }
+
+        /** Whether a claim sent now reaches the reported run time; that claim covers it, so it is then forgotten. */
+        boolean runTimeCame(long now) {
+            boolean came = runTimeReported && now - runTimeAt >= 0;
+            runTimeReported = runTimeReported && !came;
+            return came;
+        }
     }
 }

@@ -24,6 +24,9 @@ public final class StatementCounter {
 
     private final LongAdder commits = new LongAdder();
 
+    /** The kind of each statement text seen, so that a statement sent again costs a look-up only. */
+    private final Map<String, LongAdder> bySql = new ConcurrentHashMap<>();
+
     /**
      * The data source, counted.
      * @param target the data source to count
@@ -73,7 +76,7 @@ public final class StatementCounter {
     }
 
     private void count(String sql) {
-        counts.computeIfAbsent(kind(sql), key -> new LongAdder()).increment();
+        bySql.computeIfAbsent(sql, text -> counts.computeIfAbsent(kind(text), key -> new LongAdder())).increment();
     }
 
     /**

@@ -6,6 +6,8 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
+import javax.sql.DataSource;
+
 import com.github.kagkarlsson.scheduler.SchedulerClient;
 import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import com.zaxxer.hikari.HikariDataSource;
@@ -39,10 +41,41 @@ public final class DbSchedulerPushScenario implements Scenario {
         return EnumSet.of(Measure.PUSH_ONE, Measure.PUSH_ONE_P99, Measure.PUSH_BATCH);
     }
 
+    /**
+     * A pool for db-scheduler's schema, as this scenario uses.
+     * @param database the database
+     * @param workload its pool size
+     * @return the pool, to release with the database
+     */
+    public static HikariDataSource pool(BenchmarkDatabase database, Workload workload) {
+        return database.pool("bench-dbscheduler", DbSchedulerSetup.SCHEMA, workload.poolSize());
+    }
+
+    /**
+     * Prepares an empty table and a client, for the single-push diagnosis.
+     * @param database the database
+     * @param dataSource a pool from {@link #pool}, wrapped as the diagnosis likes
+     * @return pushes {@code schedule} one instance per call, from the workload's threads
+     */
+    public static SinglePush singlePush(BenchmarkDatabase database, DataSource dataSource) {
+        OneTimeTask<Integer> task = DbSchedulerSetup.task(TaskProbe.NONE);
+        DbSchedulerSetup.createTable(database);
+        SchedulerClient client = SchedulerClient.Builder.create(dataSource, task).build();
+        return workload -> ParallelPush.timed(workload.pushTasks(), workload.threads(), 1,
+                (from, to) -> client.schedule(DbSchedulerSetup.instance(task, from), Instant.now()));
+    }
+
+    /** A prepared single-push run. */
+    @FunctionalInterface
+    public interface SinglePush {
+
+        ParallelPush.Timed run(Workload workload) throws Exception;
+    }
+
     @Override
     public Map<Measure, Double> run(Workload workload) throws Exception {
         Map<Measure, Double> result = new EnumMap<>(Measure.class);
-        HikariDataSource pool = database.pool("bench-dbscheduler", DbSchedulerSetup.SCHEMA, workload.poolSize());
+        HikariDataSource pool = pool(database, workload);
         try {
             OneTimeTask<Integer> task = DbSchedulerSetup.task(TaskProbe.NONE);
             DbSchedulerSetup.createTable(database);

@@ -18,33 +18,32 @@ import dev.apalis.task.TaskId;
 /**
  * Group insert of single pushes made outside a transaction: concurrent callers hand their task over,
  * and one of them, the leader, stores everything handed over since the previous batch as one batch (one
- * multi-row insert and one commit) on its own thread, then gives each caller its own id. A caller
- * returns only once its row is committed. No thread of its own: a caller that arrives when a batch may
- * start leads it; a leader that finished hands the lead to the first waiting caller, which wakes anyway.
+ * multi-row insert, committed by itself) on its own thread, then gives each caller its own id. A caller
+ * returns only once its row is committed. No thread of its own: a caller that arrives when no batch is
+ * being gathered or stored leads the next one; a leader that finished hands the lead to the first
+ * waiting caller, which wakes anyway.
  * <p>
- * Up to {@value #MAX_BATCHES} batches are stored at the same time (each on a connection of its own),
- * but a batch starts while others are being stored only once at least as many tasks wait as those
- * hold, so that callers arriving during a commit gather into one batch instead of many small ones.
- * When nothing else is being stored and the previous batch was larger, a leader lingers up to
- * {@value #LINGER_MICROS} µs for as many callers to arrive; a lone pusher pays no linger.
+ * One batch is stored at a time. Its callers cannot push again before its commit, and everyone who
+ * arrives meanwhile goes into the next batch: with a few callers in a loop, every batch holds nearly all
+ * of them, so each commit flush serves all of them and PostgreSQL runs one statement for all of them. A
+ * leader lingers up to {@value #LINGER_MICROS} µs for as many callers as the previous batch held (they
+ * are on their way back), and is woken only when they are all there; a lone pusher pays no linger.
  * <p>
  * A batch that PostgreSQL refuses for a row's data (an invalid payload, a constraint) is stored again
  * task by task, so that only the caller of the bad row gets the error; any other failure (the database
- * is unreachable) reaches every caller of the batch. {@link #close()} waits until what was handed over
- * is stored; pushes after that return {@code null} for the caller to store them itself.
+ * is unreachable) reaches every caller of that batch, and the next batch is tried anew. {@link #close()}
+ * waits until what was handed over is stored; pushes after that return {@code null} for the caller to
+ * store them itself.
  */
 final class GroupInserter implements AutoCloseable {
 
     private static final Log logger = LogFactory.getLog(GroupInserter.class);
 
-    /** The longest wait for more callers before a flush. */
+    /** The longest wait for more callers before a batch is stored. */
     static final long LINGER_MICROS = 200;
 
-    /** The most tasks of one flush. */
+    /** The most tasks of one batch. */
     static final int MAX_BATCH = 1_000;
-
-    /** How many batches may be stored at the same time (each on a connection of its own). */
-    static final int MAX_BATCHES = 2;
 
     private static final long CLOSE_WAIT_SECONDS = 60;
 
@@ -55,17 +54,17 @@ final class GroupInserter implements AutoCloseable {
     /** Tasks handed over and not yet in a batch; guarded by {@code this}. */
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
 
-    /** Tasks in batches being stored; guarded by {@code this}. */
-    private int storingTasks;
-
-    /** Batches being stored; guarded by {@code this}. */
-    private int storingBatches;
+    /** Whether a leader is gathering or storing a batch; guarded by {@code this}. */
+    private boolean leading;
 
     /** The size of the latest batch, which the next one lingers for; guarded by {@code this}. */
     private int lastBatch;
 
-    /** A leader lingering for more callers, to wake when one arrives; guarded by {@code this}. */
+    /** A leader lingering for more callers; guarded by {@code this}. */
     private Thread lingering;
+
+    /** How many waiting tasks complete the lingering leader's batch; guarded by {@code this}. */
+    private int lingeringFor;
 
     private boolean closed;
 
@@ -86,16 +85,24 @@ final class GroupInserter implements AutoCloseable {
      */
     TaskId push(NewTask task) {
         Pending request = new Pending(task, Thread.currentThread());
-        List<Pending> batch;
+        List<Pending> batch = null;
+        Thread complete = null;
         synchronized (this) {
             if (closed) {
                 return null;
             }
             pending.add(request);
-            batch = mayStart() ? start() : null;
-            if (batch == null && lingering != null) {
-                LockSupport.unpark(lingering);
+            if (!leading) {
+                leading = true;
+                batch = take();
             }
+            else if (lingering != null && pending.size() >= lingeringFor) {
+                complete = lingering;
+                lingering = null;
+            }
+        }
+        if (complete != null) {
+            LockSupport.unpark(complete);
         }
         // A leader stores other callers' tasks too: an interrupt of this caller must not fail their batch
         // (a pool may refuse a connection to an interrupted thread), so it is kept aside until the end.
@@ -112,7 +119,7 @@ final class GroupInserter implements AutoCloseable {
             if (request.lead) {
                 request.lead = false;
                 synchronized (this) {
-                    batch = mayStart() ? start() : null;
+                    batch = take();
                 }
                 continue;
             }
@@ -125,17 +132,10 @@ final class GroupInserter implements AutoCloseable {
         return request.result();
     }
 
-    /** Whether a batch may start now; call holding the lock. */
-    private boolean mayStart() {
-        return !pending.isEmpty() && storingBatches < MAX_BATCHES
-                && (storingTasks == 0 || pending.size() >= Math.min(storingTasks, MAX_BATCH));
-    }
-
-    /** Takes the waiting tasks into a new batch; call holding the lock. */
-    private List<Pending> start() {
+    /** Takes the waiting tasks into a new batch, up to its largest size; call holding the lock. */
+    private List<Pending> take() {
         List<Pending> batch = new ArrayList<>(Math.min(pending.size(), MAX_BATCH));
         drainTo(batch);
-        storingBatches++;
         return batch;
     }
 
@@ -143,11 +143,10 @@ final class GroupInserter implements AutoCloseable {
     private void drainTo(List<Pending> batch) {
         while (batch.size() < MAX_BATCH && !pending.isEmpty()) {
             batch.add(pending.poll());
-            storingTasks++;
         }
     }
 
-    /** Lingers if worth it, stores the batch, then hands the lead on if a batch may start. */
+    /** Lingers if worth it, stores the batch, then hands the lead to the first waiting caller, if any. */
     private void lead(List<Pending> batch) {
         lingerForCompany(batch);
         try {
@@ -156,9 +155,10 @@ final class GroupInserter implements AutoCloseable {
         finally {
             Thread next = null;
             synchronized (this) {
-                storingTasks -= batch.size();
-                storingBatches--;
-                if (mayStart()) {
+                if (pending.isEmpty()) {
+                    leading = false;
+                }
+                else {
                     Pending head = pending.peek();
                     head.lead = true;
                     next = head.thread;
@@ -172,27 +172,32 @@ final class GroupInserter implements AutoCloseable {
     }
 
     /**
-     * When this is the only batch and the previous one was larger, waits up to the linger for as many
-     * callers (they are on their way back).
+     * When the previous batch was larger, waits up to the linger for as many callers (they are on their
+     * way back); the caller that completes the batch wakes the leader.
      */
     private void lingerForCompany(List<Pending> batch) {
+        long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(LINGER_MICROS);
         int expected;
         synchronized (this) {
-            expected = (storingBatches == 1) ? Math.min(lastBatch, MAX_BATCH) : 0;
+            expected = Math.min(lastBatch, MAX_BATCH);
         }
-        long deadline = System.nanoTime() + TimeUnit.MICROSECONDS.toNanos(LINGER_MICROS);
         long left;
-        while (batch.size() < expected && (left = deadline - System.nanoTime()) > 0) {
+        while ((left = deadline - System.nanoTime()) > 0) {
             synchronized (this) {
+                drainTo(batch);
+                if (batch.size() >= expected) {
+                    break;
+                }
                 lingering = Thread.currentThread();
+                lingeringFor = expected - batch.size();
             }
             LockSupport.parkNanos(this, left);
             synchronized (this) {
                 lingering = null;
-                drainTo(batch);
             }
         }
         synchronized (this) {
+            drainTo(batch);
             lastBatch = batch.size();
         }
     }
@@ -249,7 +254,7 @@ final class GroupInserter implements AutoCloseable {
         synchronized (this) {
             closed = true;
             long left;
-            while ((!pending.isEmpty() || storingBatches > 0) && (left = deadline - System.nanoTime()) > 0) {
+            while ((!pending.isEmpty() || leading) && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     TimeUnit.NANOSECONDS.timedWait(this, left);
                 }
@@ -257,7 +262,7 @@ final class GroupInserter implements AutoCloseable {
                     interrupted = true;
                 }
             }
-            if (!pending.isEmpty() || storingBatches > 0) {
+            if (!pending.isEmpty() || leading) {
                 logger.warn("The Apalis group insert of schema '" + name + "' is still storing pushes after "
                         + CLOSE_WAIT_SECONDS + " s; its callers wait for the database");
             }

@@ -595,8 +595,9 @@ public final class PostgresStorage
         /**
          * Whether single pushes made outside a transaction are stored together with the concurrent ones
          * (a group insert: one multi-row insert and one commit for all, each caller still getting its own
-         * id or error once its row is committed). Pushes inside a transaction are never grouped. Turn it
-         * off to store each on the caller's thread, one insert and commit per push. Default true.
+         * id or error once its row is committed). Pushes inside a transaction, and single pushes with a
+         * unique key, are never grouped. Turn it off to store each on the caller's thread, one insert and
+         * commit per push. Default true.
          */
         public Builder groupInsert(boolean enabled) {
             this.groupInsert = enabled;

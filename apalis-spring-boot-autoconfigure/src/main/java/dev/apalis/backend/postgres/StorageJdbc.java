@@ -1,21 +1,22 @@
 package dev.apalis.backend.postgres;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
-
-import java.util.function.Function;
 
 import javax.sql.DataSource;
 
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.UncategorizedSQLException;
-import org.springframework.jdbc.core.JdbcOperations;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.PreparedStatementCreator;
 import org.springframework.jdbc.core.ResultSetExtractor;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.datasource.ConnectionHolder;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
-import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionCallback;
@@ -110,14 +111,15 @@ final class StorageJdbc {
     }
 
     /**
-     * Runs the work of one statement on a connection of its own, committed at once: in auto-commit
-     * mode, or followed by a commit where the pool hands out connections that are not. For work that
-     * must not join the caller's transaction and needs no second statement to be all or nothing; it
-     * costs one round trip less than {@link #ownTransaction()}.
-     * @param work what to run, given operations on that one connection
-     * @return what the work returned
+     * Runs one query on a connection of its own, committed at once: in auto-commit mode, or followed by
+     * a commit where the pool hands out connections that are not. For a statement that must not join the
+     * caller's transaction and needs no second one to be all or nothing; it costs one round trip less than
+     * {@link #ownTransaction()}, and plain JDBC on the pool's connection costs less than a template of its
+     * own. Errors are translated as the {@link #jdbc() JdbcTemplate} translates them.
+     * @param statement creates the statement on the connection
+     * @param rows reads each row of the result
      */
-    <T> T ownStatement(Function<JdbcOperations, T> work) {
+    void ownStatement(PreparedStatementCreator statement, RowCallbackHandler rows) {
         Connection connection;
         try {
             connection = dataSource.getConnection();
@@ -128,28 +130,38 @@ final class StorageJdbc {
         boolean autoCommit = true;
         try {
             autoCommit = connection.getAutoCommit();
-            T result = work.apply(new JdbcTemplate(new SingleConnectionDataSource(connection, true)));
+            try (PreparedStatement prepared = statement.createPreparedStatement(connection);
+                    ResultSet result = prepared.executeQuery()) {
+                while (result.next()) {
+                    rows.processRow(result);
+                }
+            }
             if (!autoCommit) {
                 connection.commit();
             }
-            return result;
         }
         catch (SQLException ex) {
-            throw new UncategorizedSQLException("commit", null, ex);
+            rollback(connection, autoCommit, ex);
+            DataAccessException translated = jdbc.getExceptionTranslator().translate("Statement of its own", null, ex);
+            throw (translated != null) ? translated : new UncategorizedSQLException("Statement of its own", null, ex);
         }
         catch (RuntimeException | Error ex) {
-            if (!autoCommit) {
-                try {
-                    connection.rollback();
-                }
-                catch (SQLException | RuntimeException rollback) {
-                    ex.addSuppressed(rollback);
-                }
-            }
+            rollback(connection, autoCommit, ex);
             throw ex;
         }
         finally {
             DataSourceUtils.releaseConnection(connection, null);
+        }
+    }
+
+    private static void rollback(Connection connection, boolean autoCommit, Throwable failure) {
+        if (!autoCommit) {
+            try {
+                connection.rollback();
+            }
+            catch (SQLException | RuntimeException rollback) {
+                failure.addSuppressed(rollback);
+            }
         }
     }
 

@@ -14,7 +14,8 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.springframework.dao.DataAccessException;
-import org.springframework.jdbc.core.JdbcOperations;
+import org.springframework.jdbc.core.PreparedStatementCreator;
+import org.springframework.jdbc.core.RowCallbackHandler;
 
 import dev.apalis.task.NewTask;
 import dev.apalis.task.TaskId;
@@ -31,8 +32,10 @@ import dev.apalis.task.TaskOptions;
  * transaction manager began it ({@link StorageJdbc#inCallerTransaction()}), everything runs in it
  * through the {@code JdbcTemplate}, commits or rolls back with it, and workers are only woken if it
  * commits; nothing here commits or rolls back what the caller began. Otherwise the push gets a short
- * transaction of its own; single pushes are then handed to the {@link GroupInserter}, which stores
- * concurrent ones together.
+ * transaction of its own (without unique keys, one insert committed by itself); single pushes without a
+ * unique key are then handed to the {@link GroupInserter}, which stores concurrent ones together. A
+ * single push with a unique key is stored on its caller's thread: its insert may wait for another
+ * transaction that holds the key, and must not hold up the pushes of other callers meanwhile.
  */
 final class TaskPusher {
 
@@ -78,8 +81,8 @@ final class TaskPusher {
             SELECT id FROM inserted""";
 
     /**
-     * The same, announcing the queues in the same statement: for the group insert, whose batches are
-     * few at a time, so that their commits rarely wait for each other on PostgreSQL's notification lock.
+     * The same, announcing the queues in the same statement: for the group insert, which stores one batch
+     * at a time, so that its own commits never queue behind each other on PostgreSQL's notification lock.
      */
     private static final String SELECT_INSERTED_AND_NOTIFY = """
 
@@ -133,11 +136,11 @@ final class TaskPusher {
             PushInput.validate(task);
         }
         if (db.inCallerTransaction()) {
-            List<TaskId> ids = push(tasks, db.jdbc(), false);
+            List<TaskId> ids = push(tasks, db.jdbc()::query, false);
             announce(tasks, true);
             return ids;
         }
-        if (inserter != null && tasks.size() == 1) {
+        if (inserter != null && tasks.size() == 1 && tasks.get(0).options().uniqueKey() == null) {
             TaskId id = inserter.push(tasks.get(0));
             if (id != null) {
                 return List.of(id);
@@ -170,8 +173,8 @@ final class TaskPusher {
         for (NewTask task : tasks) {
             unique = unique || task.options().uniqueKey() != null;
         }
-        return unique ? db.ownTransaction().execute(status -> push(tasks, db.jdbc(), notify))
-                : db.ownStatement(jdbc -> push(tasks, jdbc, notify));
+        return unique ? db.ownTransaction().execute(status -> push(tasks, db.jdbc()::query, notify))
+                : push(tasks, db::ownStatement, notify);
     }
 
     private void announce(List<NewTask> tasks, boolean inCallerTransaction) {
@@ -191,7 +194,7 @@ final class TaskPusher {
         }
     }
 
-    private List<TaskId> push(List<NewTask> tasks, JdbcOperations jdbc, boolean notify) {
+    private List<TaskId> push(List<NewTask> tasks, Queries jdbc, boolean notify) {
         int count = tasks.size();
         TaskId[] ids = new TaskId[count];
         for (int i = 0; i < count; i++) {
@@ -226,7 +229,7 @@ final class TaskPusher {
     }
 
     /** Inserts the tasks at the given indexes, and notifies their queues if asked; returns the ids actually inserted. */
-    private Set<UUID> insert(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes,
+    private Set<UUID> insert(Queries jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> indexes,
             boolean notify) {
         int n = indexes.size();
         boolean keys = false;
@@ -288,7 +291,7 @@ final class TaskPusher {
      * Sets the ids of skipped tasks to those of the unfinished tasks holding their unique keys.
      * @return the indexes whose key no unfinished task holds any more (to insert again)
      */
-    private List<Integer> findHolders(JdbcOperations jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> skipped) {
+    private List<Integer> findHolders(Queries jdbc, List<NewTask> tasks, TaskId[] ids, List<Integer> skipped) {
         String[] queues = new String[skipped.size()];
         String[] keys = new String[skipped.size()];
         for (int k = 0; k < skipped.size(); k++) {
@@ -364,5 +367,15 @@ final class TaskPusher {
                 .thenComparing((i) -> Objects.toString(tasks.get(i).options().uniqueKey(), "")));
         }
         return all;
+    }
+
+    /**
+     * Where a push's statements run: the {@code JdbcTemplate}, in the caller's transaction or one of the
+     * storage's own, or {@link StorageJdbc#ownStatement} for an insert committed by itself.
+     */
+    @FunctionalInterface
+    private interface Queries {
+
+        void query(PreparedStatementCreator statement, RowCallbackHandler rows);
     }
 }

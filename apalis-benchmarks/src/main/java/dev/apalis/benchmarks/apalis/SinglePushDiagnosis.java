@@ -37,6 +37,8 @@ import dev.apalis.benchmarks.dbscheduler.DbSchedulerPushScenario;
  * Without a URL it starts an embedded PostgreSQL 17 ({@code fsync} off). The backends' CPU is that of every
  * client backend of the URL's database, and the commits those of that database: give it a database of its
  * own (with {@code track_wal_io_timing} on for that database, the mean time of a WAL flush is reported too).
+ * The WAL counters are the whole server's; each run prints the process ids of its backends, so that a
+ * tracer such as {@code perf trace -e fdatasync} can tell which flushes were the run's own.
  */
 public final class SinglePushDiagnosis {
 

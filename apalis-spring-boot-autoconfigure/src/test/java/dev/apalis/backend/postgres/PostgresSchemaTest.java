@@ -237,6 +237,7 @@ class PostgresSchemaTest {
                     numbered("big", -2, TaskOptions.defaults().priority(-10)),
                     numbered("big", -3, TaskOptions.defaults().priority(-10))));
             String twoBelow = String.join("\n", jdbc.queryForList(below, String.class, "big", 0, "big", 2, 0, 25, "w"));
+            assertThat(twoBelow).contains("Tid Scan").doesNotContain("Seq Scan").doesNotContain("Sort");
             assertThat(indexRowsRead(twoBelow)).as("as many entries as claimed").isEqualTo(2);
             assertThat(jdbc.queryForObject(
                     "SELECT count(*) FROM planned.tasks WHERE priority = -10 AND status = 'RUNNING'", Integer.class))

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -106,8 +107,11 @@ class DashboardBrowserTest {
             .isEqualTo("Overview"));
     }
 
+    /** The text of an element, once the page that follows a click has it. */
     private String text(String css) {
-        return browser.findElement(By.cssSelector(css)).getText();
+        return await().atMost(WAIT).ignoreException(NoSuchElementException.class)
+            .ignoreException(StaleElementReferenceException.class)
+            .until(() -> browser.findElement(By.cssSelector(css)).getText(), (text) -> true);
     }
 
     /** The text of a table's row, read again if live refresh replaced the table meanwhile. */

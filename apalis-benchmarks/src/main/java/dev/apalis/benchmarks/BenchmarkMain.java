@@ -38,7 +38,7 @@ public final class BenchmarkMain {
         }
         else if (options.priority()) {
             failed = !ModeBenchmark.run(options, "priority",
-                    (database, log) -> ApalisPriorityRun.run(database, options.workload(), log), out);
+                    (database, log) -> ApalisPriorityRun.run(database, options.workload(), options.warmUpTasks(), log), out);
         }
         else if (!options.nodes().isEmpty()) {
             failed = !ModeBenchmark.run(options, "nodes", (database, log) -> ApalisNodesRun.run(database, options, log),

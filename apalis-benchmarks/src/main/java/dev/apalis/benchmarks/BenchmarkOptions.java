@@ -68,7 +68,8 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
               --latency-tasks N            tasks of a latency run (default 2000); a peer's run pushes at least
                                            for one of its poll intervals (db-scheduler 2000, JobRunr 3000)
               --latency-rate N             pushes per second in latency runs (default 200)
-              --warmup-tasks N             tasks of one untimed warm-up run per throughput scenario (default 2000, 0 = none)
+              --warmup-tasks N             tasks of one untimed warm-up run per throughput scenario and
+                               before --priority (default 2000, 0 = none)
               --jdbc-url URL               PostgreSQL to use (default: start an embedded PostgreSQL 17)
               --jdbc-user NAME             user for --jdbc-url (default postgres)
               --jdbc-password TEXT         password for --jdbc-url (default empty)

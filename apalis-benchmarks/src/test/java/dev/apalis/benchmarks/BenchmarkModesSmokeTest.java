@@ -33,12 +33,12 @@ class BenchmarkModesSmokeTest {
     @Test
     void priorityModeReportsTheUrgentTasksDistribution() throws Exception {
         BenchmarkOptions options = options("priority", "--priority", "--tasks", "3000", "--latency-rate", "500",
-                "--threads", "2");
+                "--warmup-tasks", "300", "--threads", "2");
 
         Map<String, Object> figures = run(options, "priority",
-                (database, log) -> ApalisPriorityRun.run(database, options.workload(), log));
+                (database, log) -> ApalisPriorityRun.run(database, options.workload(), options.warmUpTasks(), log));
 
-        assertThat(figures).containsEntry("normalTasks", 3000);
+        assertThat(figures).containsEntry("normalTasks", 3000).containsEntry("warmUpTasks", 300);
         assertThat((Integer) figures.get("urgentTasks")).isPositive();
         assertThat((Double) figures.get("urgentStartP99Ms")).isPositive()
             .isGreaterThanOrEqualTo((Double) figures.get("urgentStartP50Ms"));

@@ -28,6 +28,10 @@ import dev.apalis.worker.WorkerContext;
  * higher priority ({@value #HIGH_PRIORITY}, lower runs first) are pushed one by one at a steady rate,
  * until nine tenths of the backlog is done; reports how long each high-priority task waited from its push
  * call to its handler's start. Without priorities such a task would wait for the whole backlog ahead of it.
+ * <p>
+ * Like the throughput scenarios, it first runs the same thing untimed on {@code --warmup-tasks} tasks, with
+ * a worker and a schema of its own, so that the timed run measures compiled code rather than the JIT's
+ * first second ({@code --warmup-tasks 0} measures a cold JVM).
  */
 public final class ApalisPriorityRun {
 
@@ -48,12 +52,24 @@ public final class ApalisPriorityRun {
      * Runs it.
      * @param database the database
      * @param workload its tasks (the backlog), threads, batch size and latency rate (urgent pushes per second)
+     * @param warmUpTasks the backlog of the untimed warm-up run, 0 for none
      * @param log where progress goes
      * @return the figures, by name
      * @throws Exception if Apalis failed or stalled
      */
-    public static Map<String, Object> run(BenchmarkDatabase database, Workload workload, PrintStream log)
-            throws Exception {
+    public static Map<String, Object> run(BenchmarkDatabase database, Workload workload, int warmUpTasks,
+            PrintStream log) throws Exception {
+        if (warmUpTasks > 0) {
+            log.printf("Warming up (the same run, untimed, with %,d normal tasks)...%n", warmUpTasks);
+            drain(database, workload.warmUp(warmUpTasks), log, false);
+        }
+        Map<String, Object> figures = drain(database, workload, log, true);
+        figures.put("warmUpTasks", warmUpTasks);
+        return figures;
+    }
+
+    private static Map<String, Object> drain(BenchmarkDatabase database, Workload workload, PrintStream log,
+            boolean timed) throws Exception {
         int backlog = workload.tasks();
         int capacity = (int) Math.min(1_000_000, Math.max(100, workload.latencyRate() * 600));
         long[] pushedNanos = new long[capacity];
@@ -100,6 +116,9 @@ public final class ApalisPriorityRun {
             }
             finally {
                 ApalisSetup.stop(worker);
+            }
+            if (!timed) {
+                return Map.of();
             }
             if (urgent == 0) {
                 throw new IllegalStateException("The backlog drained before the first urgent push; use more --tasks");

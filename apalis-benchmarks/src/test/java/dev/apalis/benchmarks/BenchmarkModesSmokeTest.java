@@ -79,6 +79,13 @@ class BenchmarkModesSmokeTest {
         assertThat((Long) figures.get("tasksAcknowledged"))
             .isEqualTo(1000 + (Long) figures.get("tasksPushedDuringSoak"));
         assertThat((Long) figures.get("tasksPushedOnePerCall")).isPositive();
+        // Windows of 1 s: what they say was pushed, with the warm-up's pushes, is at most what was pushed in all.
+        long warmUpPushes = (Long) figures.get("tasksPushedDuringWarmUp");
+        long windowPushes = ((List<?>) figures.get("windows")).stream()
+            .mapToLong(row -> (Long) ((Map<?, ?>) row).get("pushedPerSecond"))
+            .sum();
+        assertThat(warmUpPushes).isPositive();
+        assertThat(warmUpPushes + windowPushes).isLessThanOrEqualTo((long) ((Long) figures.get("tasksPushedDuringSoak") * 1.05));
         assertThat(figures.get("drift")).asString().contains("ackedPerSecond", "startP99Ms", "tableAndIndexBytes");
         List<String> csv = Files.readAllLines(directory.resolve("soak.csv"));
         assertThat(csv).hasSize(3);

@@ -164,8 +164,10 @@ public final class ApalisSoakRun {
                 long windowNanos = soak.window().toNanos();
                 long lastEnd = start;
                 long lastAcked = acked.sum();
-                long lastSingle = 0;
-                long lastBatched = 0;
+                // The warm-up's pushes belong to no window.
+                long lastSingle = pushedSingle.sum();
+                long lastBatched = pushedBatched.sum();
+                figures.put("tasksPushedDuringWarmUp", lastSingle + lastBatched);
                 long lastPostgres = CpuClock.processesNanos(backends);
                 long lastJvm = CpuClock.jvmNanos();
                 for (int w = 1; w <= soak.windows(); w++) {

@@ -118,7 +118,7 @@ public final class WorkerBuilder {
      * Claims a fixed number of tasks ahead of free slots. Claimed tasks wait in memory (locked to this
      * worker) until a slot frees; they are released on pause and on a graceful stop, and rescued after
      * a crash. Without this call the prefetch adapts: the worker claims ahead about as many tasks as it
-     * finishes during one claim round trip (at most 256), so short tasks are claimed in large batches
+     * finishes during one claim round trip (at most 1,024), so short tasks are claimed in large batches
      * and slow ones only for free slots. {@code prefetch(0)} claims only for free slots, always.
      * @param prefetch 0 or more
      * @return this builder

@@ -21,7 +21,7 @@ class ClaimAheadTest {
     void growsWhileHandlersWaitForFullClaims() {
         ClaimAhead prefetch = ClaimAhead.adaptive();
         assertThat(prefetch.tasks()).isZero();
-        int[] expected = { 1, 3, 7, 15, 31, 63, 127, 255, ClaimAhead.ADAPTIVE_MAX, ClaimAhead.ADAPTIVE_MAX };
+        int[] expected = { 1, 3, 7, 15, 31, 63, 127, 255, 511, 1023, ClaimAhead.ADAPTIVE_MAX, ClaimAhead.ADAPTIVE_MAX };
         for (int step : expected) {
             // Nothing waited when the claim was sent, and tasks finished while it was in flight.
             prefetch.claimed(0, 4, true);
@@ -50,9 +50,9 @@ class ClaimAheadTest {
     void shrinksByAQuarterWhenTasksClaimedAheadOutlastTheClaim() {
         ClaimAhead prefetch = grown(ClaimAhead.ADAPTIVE_MAX);
         prefetch.claimed(100, 10, true);
-        assertThat(prefetch.tasks()).isEqualTo(192);
+        assertThat(prefetch.tasks()).isEqualTo(768);
         prefetch.claimed(90, 10, true);
-        assertThat(prefetch.tasks()).isEqualTo(144);
+        assertThat(prefetch.tasks()).isEqualTo(576);
         for (int n = 0; n < 50; n++) {
             prefetch.claimed(90, 10, true);
         }

@@ -32,7 +32,7 @@ public class WorkerProperties {
     /**
      * How many tasks a worker claims ahead of its free slots, a fixed number (0: only for free
      * slots). When not set the prefetch adapts: about as many tasks as the worker finishes during
-     * one claim round trip, at most 256.
+     * one claim round trip, at most 1,024.
      */
     private Integer prefetch;
 

@@ -69,7 +69,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
                                            for one of its poll intervals (db-scheduler 2000, JobRunr 3000)
               --latency-rate N             pushes per second in latency runs (default 200)
               --warmup-tasks N             tasks of one untimed warm-up run per throughput scenario and
-                               before --priority (default 2000, 0 = none)
+                                           before --priority (default 2000, 0 = none)
               --jdbc-url URL               PostgreSQL to use (default: start an embedded PostgreSQL 17)
               --jdbc-user NAME             user for --jdbc-url (default postgres)
               --jdbc-password TEXT         password for --jdbc-url (default empty)

@@ -19,8 +19,8 @@ final class ClaimAhead {
     /**
      * The most tasks an adaptive prefetch claims ahead. It is reached only by workers whose handlers
      * finish faster than claims return; there, a claim's round trip and commit cost about as much as
-     * a few hundred rows of it, so the larger batches drain a deep queue markedly faster (measured in
-     * docs/benchmarks.md, "Prefetch up to 1,024").
+     * 70 to 80 of its rows, so larger batches drain a deep queue faster (measured in docs/benchmarks.md,
+     * "Prefetch up to 1,024").
      */
     static final int ADAPTIVE_MAX = 1024;
 

@@ -149,6 +149,30 @@ final class Cluster implements AutoCloseable {
         return (count != null) ? count : 0;
     }
 
+    /**
+     * Freezes a node (SIGSTOP) if it holds tasks, and keeps it frozen only if it still holds some once the
+     * server runs no statement of it (a commit it sent just before is then written): what it holds then
+     * stays as it is until a kill. A node that held nothing, or finished what it held meanwhile, runs on.
+     * @return whether the node is frozen holding tasks
+     */
+    boolean freezeHolding(Node node) {
+        if (runningOn(node) == 0) {
+            return false;
+        }
+        node.freeze();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            Long active = db.jdbc().queryForObject(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND state = 'active'", Long.class,
+                    Node.applicationName(node.pid()));
+            return active != null && active == 0;
+        });
+        if (runningOn(node) > 0) {
+            return true;
+        }
+        node.thaw();
+        return false;
+    }
+
     /** Waits until the server has dropped every session of a dead node, so that nothing of it is in flight. */
     void awaitSessionsGone(Node node, Duration timeout) {
         await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> {

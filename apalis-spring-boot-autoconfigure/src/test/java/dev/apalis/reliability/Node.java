@@ -93,6 +93,32 @@ final class Node implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    /** Sends SIGSTOP: the JVM stops where it is, its connections open, until {@link #thaw()} or a kill. */
+    void freeze() {
+        signal("STOP");
+    }
+
+    /** Sends SIGCONT to a frozen node. */
+    void thaw() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
+            }
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
     /** Sends SIGTERM: the JVM runs its shutdown hooks, which stop the worker gracefully. */
     void terminate() {
         process.destroy();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.sql.DataSource;
 
@@ -74,9 +75,16 @@ class NodeCrashIT {
                 .until(() -> db.countStatus("DONE") >= TASKS / 4);
 
             Node victim = nodes.get(0);
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
-                .until(() -> cluster.runningOn(victim) > 0);
-            Instant killedAt = cluster.dbNow();
+            // Frozen while it holds tasks (a node seen holding tasks could otherwise finish them before the
+            // kill); it stops heart-beating from the freeze, so that is when it died.
+            AtomicReference<Instant> frozenAt = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                Instant beforeFreeze = cluster.dbNow();
+                boolean frozen = cluster.freezeHolding(victim);
+                frozenAt.set(beforeFreeze);
+                return frozen;
+            });
+            Instant killedAt = frozenAt.get();
             victim.kill();
             assertThat(victim.awaitExit(Duration.ofSeconds(10))).as("exit code of SIGKILL").isEqualTo(137);
             cluster.awaitSessionsGone(victim, Duration.ofSeconds(30));

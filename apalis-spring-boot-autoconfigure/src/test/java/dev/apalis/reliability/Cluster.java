@@ -160,12 +160,8 @@ final class Cluster implements AutoCloseable {
             return false;
         }
         node.freeze();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> {
-            Long active = db.jdbc().queryForObject(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = ? AND state = 'active'", Long.class,
-                    Node.applicationName(node.pid()));
-            return active != null && active == 0;
-        });
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+            .until(() -> sessionsOf(node, " AND state = 'active'") == 0);
         if (runningOn(node) > 0) {
             return true;
         }
@@ -175,11 +171,14 @@ final class Cluster implements AutoCloseable {
 
     /** Waits until the server has dropped every session of a dead node, so that nothing of it is in flight. */
     void awaitSessionsGone(Node node, Duration timeout) {
-        await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> {
-            Long count = db.jdbc().queryForObject("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?",
-                    Long.class, Node.applicationName(node.pid()));
-            return count != null && count == 0;
-        });
+        await().atMost(timeout).pollInterval(Duration.ofMillis(100)).until(() -> sessionsOf(node, "") == 0);
+    }
+
+    /** How many server sessions of a node there are that meet a condition of this class (never input). */
+    private long sessionsOf(Node node, String condition) {
+        Long count = db.jdbc().queryForObject("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?"
+                + condition, Long.class, Node.applicationName(node.pid()));
+        return (count != null) ? count : 0;
     }
 
     /**

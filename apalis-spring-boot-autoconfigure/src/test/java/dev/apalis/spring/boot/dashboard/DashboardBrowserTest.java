@@ -206,6 +206,7 @@ class DashboardBrowserTest {
                 Browser.screenshot(browser, "overview-queue-paused");
 
                 browser.findElement(By.xpath("//button[normalize-space()='Resume queue shared']")).click();
+                assertThat(text("#confirmation")).startsWith("Resume queue shared on every node");
                 browser.findElement(By.id("confirm")).click();
                 assertThat(text("#message")).isEqualTo("Queue shared is running again on every node.");
                 await().atMost(WAIT).untilAsserted(() -> assertThat(ids)

@@ -1,6 +1,8 @@
 // Apalis dashboard: live refresh. Every few seconds the page is fetched again and the parts marked
 // data-live (with an id) are swapped in place. Paused while the reader has selected tasks, types in a
 // field, the tab is hidden, or they press "Pause live updates"; off on a task's page (body data-live="off").
+// Never swapped while a button is pressed (a click whose button is replaced between press and release
+// is lost) nor once a form is sent (the page is leaving).
 (function () {
   'use strict';
   var body = document.body;
@@ -13,6 +15,12 @@
   }
   controls.hidden = false;
   var paused = body.getAttribute('data-live') !== 'on';
+  var pressed = false;
+  var leaving = false;
+  document.addEventListener('pointerdown', function () { pressed = true; }, true);
+  document.addEventListener('pointerup', function () { pressed = false; }, true);
+  document.addEventListener('pointercancel', function () { pressed = false; }, true);
+  document.addEventListener('submit', function () { leaving = true; }, true);
 
   function busy() {
     var active = document.activeElement;
@@ -32,6 +40,7 @@
         return response.text();
       })
       .then(function (text) {
+        if (pressed || leaving) { return; }
         var fresh = new DOMParser().parseFromString(text, 'text/html');
         document.querySelectorAll('[data-live][id]').forEach(function (part) {
           var replacement = fresh.getElementById(part.id);

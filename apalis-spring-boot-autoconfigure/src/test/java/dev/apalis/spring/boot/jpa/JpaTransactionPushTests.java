@@ -43,7 +43,7 @@ import static org.awaitility.Awaitility.await;
  * outer transaction. An observer on its own connections checks that nothing is committed before the
  * caller commits. No queue here has a handler, so pushed tasks stay where they are.
  */
-@SpringBootTest(properties = { "spring.jpa.hibernate.ddl-auto=create-drop", "spring.jpa.open-in-view=false" })
+@SpringBootTest(properties = { "spring.jpa.hibernate.ddl-auto=create", "spring.jpa.open-in-view=false" })
 class JpaTransactionPushTests {
 
     private static final TestPostgres.Database DATABASE = TestPostgres.createDatabase("JpaTransactionPushTests");

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
  * primary one: a push inside such a transaction is not part of it (no transaction spans two
  * databases) and commits on its own at once, whether the business transaction commits or not.
  */
-@SpringBootTest(properties = { "spring.jpa.hibernate.ddl-auto=create-drop", "spring.jpa.open-in-view=false" })
+@SpringBootTest(properties = { "spring.jpa.hibernate.ddl-auto=create", "spring.jpa.open-in-view=false" })
 class SecondDataSourcePushTests {
 
     private static final TestPostgres.Database APPLICATION = TestPostgres.createDatabase("SecondDataSourceApp");

@@ -15,6 +15,7 @@ import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.interactions.Actions;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -226,6 +227,20 @@ class DashboardBrowserTest {
                 otherWorker.stop();
             }
         }
+    }
+
+    @Test
+    void liveRefreshWaitsWhileAButtonIsPressedSoThatTheClickIsNotLost() {
+        signIn("operator");
+        await().atMost(WAIT).until(() -> text("#live-status").startsWith("Updated"));
+        WebElement pause = browser.findElement(By.xpath("//button[normalize-space()='Pause queue shared']"));
+        Actions mouse = new Actions(browser);
+        mouse.clickAndHold(pause).perform();
+        String pressed = text("#live-status");
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6))
+            .until(() -> text("#live-status").equals(pressed));
+        mouse.release().perform();
+        assertThat(text("#confirmation")).startsWith("Pause queue shared on every node");
     }
 
     @Test

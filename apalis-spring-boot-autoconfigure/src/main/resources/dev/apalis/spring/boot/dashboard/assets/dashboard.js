@@ -21,6 +21,9 @@
   document.addEventListener('pointerup', function () { pressed = false; }, true);
   document.addEventListener('pointercancel', function () { pressed = false; }, true);
   document.addEventListener('submit', function () { leaving = true; }, true);
+  // back on this page from the browser's history (its scripts kept their state), or the window lost focus mid-press
+  window.addEventListener('pageshow', function () { leaving = false; pressed = false; });
+  window.addEventListener('blur', function () { pressed = false; });
 
   function busy() {
     var active = document.activeElement;

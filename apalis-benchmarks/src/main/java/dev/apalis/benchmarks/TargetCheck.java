@@ -25,6 +25,14 @@ public record TargetCheck(String target, String actual, boolean met) {
     /** Issue 13: the drain stays at least this many times db-scheduler's best strategy's. */
     static final double DB_SCHEDULER_FACTOR = 10;
 
+    /** Issue 13: single pushes (one task per call, several threads) reach this many times db-scheduler's. */
+    static final double SINGLE_PUSH_FACTOR = 3;
+
+    /** Issue 13: the p99 of a single push. */
+    static final double PUSH_P99_LIMIT_MS = 10;
+
+    private static final String DB_SCHEDULER = "db-scheduler";
+
     /**
      * Checks every target whose measurements are present.
      * @param results the medians
@@ -39,7 +47,7 @@ public record TargetCheck(String target, String actual, boolean met) {
             .filter(r -> !r.system().startsWith(Result.REFERENCE) && !r.system().startsWith("raw"))
             .max((a, b) -> Double.compare(a.median(), b.median()));
         Optional<Result> bestDbScheduler = results.stream()
-            .filter(r -> r.measure() == Measure.DRAIN && r.system().startsWith("db-scheduler"))
+            .filter(r -> r.measure() == Measure.DRAIN && r.system().startsWith(DB_SCHEDULER))
             .max((a, b) -> Double.compare(a.median(), b.median()));
         for (Result apalis : results) {
             if (apalis.measure() != Measure.DRAIN || !apalis.system().equals(Result.REFERENCE)) {
@@ -59,6 +67,15 @@ public record TargetCheck(String target, String actual, boolean met) {
         }
         find(results, ApalisDrainScenario.KEEPING_NO_DONE_TASK, Measure.DRAIN).ifPresent(apalis -> bestDbScheduler
             .ifPresent(peer -> checks.add(dbSchedulerFactor(apalis, peer, ", neither keeping done tasks"))));
+        find(results, Result.REFERENCE, Measure.PUSH_ONE).ifPresent(apalis -> find(results, DB_SCHEDULER,
+                Measure.PUSH_ONE).ifPresent(peer -> checks.add(new TargetCheck(
+                        String.format("Apalis single pushes >= %.0fx db-scheduler's", SINGLE_PUSH_FACTOR),
+                        String.format("%.2fx (%,.0f vs %,.0f tasks/s)", apalis.median() / peer.median(),
+                                apalis.median(), peer.median()),
+                        apalis.median() >= SINGLE_PUSH_FACTOR * peer.median()))));
+        find(results, Result.REFERENCE, Measure.PUSH_ONE_P99).ifPresent(p99 -> checks.add(new TargetCheck(
+                "Apalis push p99, one per call <= 10 ms", String.format("%.1f ms", p99.median()),
+                p99.median() <= PUSH_P99_LIMIT_MS)));
         find(results, Result.REFERENCE, Measure.LATENCY_P50).ifPresent(p50 -> checks.add(new TargetCheck(
                 "Apalis latency p50 < 10 ms", String.format("%.1f ms", p50.median()), p50.median() < P50_LIMIT_MS)));
         find(results, Result.REFERENCE, Measure.LATENCY_P99).ifPresent(p99 -> checks.add(new TargetCheck(

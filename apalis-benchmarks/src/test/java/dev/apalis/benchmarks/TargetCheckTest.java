@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Issue 13's drain target: at least ten times db-scheduler's best strategy in the same run.
+ * Issue 13's targets held against a run's medians: the drain at least ten times db-scheduler's best
+ * strategy, single pushes at least three times db-scheduler's, with a push p99 of at most 10 ms.
  */
 class TargetCheckTest {
 
@@ -42,11 +43,35 @@ class TargetCheckTest {
             });
     }
 
+    @Test
+    void singlePushesAreHeldAgainstThreeTimesDbSchedulersAndTheirP99AgainstTenMilliseconds() {
+        List<TargetCheck> met = TargetCheck.evaluate(List.of(result("Apalis", Measure.PUSH_ONE, 14_085),
+                result("db-scheduler", Measure.PUSH_ONE, 4_631), result("Apalis", Measure.PUSH_ONE_P99, 2.5)));
+        List<TargetCheck> missed = TargetCheck.evaluate(List.of(result("Apalis", Measure.PUSH_ONE, 8_410),
+                result("db-scheduler", Measure.PUSH_ONE, 4_249), result("Apalis", Measure.PUSH_ONE_P99, 10.4)));
+
+        assertThat(check(met, "single pushes")).isEqualTo(new TargetCheck("Apalis single pushes >= 3x db-scheduler's",
+                "3.04x (14,085 vs 4,631 tasks/s)", true));
+        assertThat(check(met, "push p99").met()).isTrue();
+        assertThat(check(missed, "single pushes").actual()).isEqualTo("1.98x (8,410 vs 4,249 tasks/s)");
+        assertThat(check(missed, "single pushes").met()).isFalse();
+        assertThat(check(missed, "push p99")).isEqualTo(new TargetCheck("Apalis push p99, one per call <= 10 ms",
+                "10.4 ms", false));
+    }
+
+    private static TargetCheck check(List<TargetCheck> checks, String about) {
+        return checks.stream().filter(check -> check.target().contains(about)).findFirst().orElseThrow();
+    }
+
     private static TargetCheck tenfold(List<TargetCheck> checks) {
         return checks.stream().filter(check -> check.target().contains("10x db-scheduler")).findFirst().orElseThrow();
     }
 
     private static Result drain(String system, double median) {
-        return new Result(system, Measure.DRAIN, List.of(median), median, null);
+        return result(system, Measure.DRAIN, median);
+    }
+
+    private static Result result(String system, Measure measure, double median) {
+        return new Result(system, measure, List.of(median), median, null);
     }
 }

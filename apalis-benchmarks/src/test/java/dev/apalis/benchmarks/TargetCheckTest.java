@@ -64,7 +64,7 @@ class TargetCheckTest {
     }
 
     private static TargetCheck tenfold(List<TargetCheck> checks) {
-        return checks.stream().filter(check -> check.target().contains("10x db-scheduler")).findFirst().orElseThrow();
+        return check(checks, "10x db-scheduler");
     }
 
     private static Result drain(String system, double median) {

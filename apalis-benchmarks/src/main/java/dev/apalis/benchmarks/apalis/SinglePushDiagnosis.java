@@ -52,7 +52,8 @@ public final class SinglePushDiagnosis {
      * @param args tasks per run (10,000), repeats (3), a JDBC URL (none: embedded; {@code -Dfsync=true} for
      * fsync on); {@code -Dvariants=default,quiet} runs only some of the storage's settings: {@code default}
      * (group insert, notifications), {@code quiet} (group insert, no notifications), {@code single} (no group
-     * insert) and {@code single-quiet} (neither); {@code -Dpeer=false} leaves out db-scheduler
+     * insert) and {@code single-quiet} (neither); {@code -Dpeer=false} leaves out db-scheduler;
+     * {@code -Dthreads=1} pushes from that many threads instead of 8
      * @throws Exception when a run fails
      */
     public static void main(String[] args) throws Exception {
@@ -66,7 +67,8 @@ public final class SinglePushDiagnosis {
     }
 
     static void run(BenchmarkDatabase database, int tasks, int repeats, PrintStream out) throws Exception {
-        Workload workload = new Workload(2_000, 8, tasks, 500, 100, 200);
+        int threads = Integer.getInteger("threads", 8);
+        Workload workload = new Workload(2_000, threads, tasks, 500, 100, 200);
         out.println("Database: " + database.location() + " " + database.describe());
         Map<String, Function<PostgresStorage.Builder, PostgresStorage.Builder>> variants = new LinkedHashMap<>();
         List<String> chosen = List.of(System.getProperty("variants", "default,quiet,single,single-quiet").split(","));
@@ -86,7 +88,7 @@ public final class SinglePushDiagnosis {
         Map<String, List<String>> results = new LinkedHashMap<>();
         for (int round = 0; round <= repeats; round++) {
             boolean warmUp = round == 0;
-            Workload now = warmUp ? new Workload(2_000, 8, 2_000, 500, 100, 200) : workload;
+            Workload now = warmUp ? new Workload(2_000, threads, 2_000, 500, 100, 200) : workload;
             if (Boolean.parseBoolean(System.getProperty("peer", "true"))) {
                 HikariDataSource peerPool = DbSchedulerPushScenario.pool(database, now);
                 record(out, results, warmUp, "db-scheduler schedule", measure(database, peerPool, now,

@@ -307,6 +307,36 @@ class PostgresPushTest {
     }
 
     @Test
+    void aTaskPushedAloneIsStoredAsTheSameTaskPushedInABatch() {
+        java.time.Instant at = java.time.Instant.parse("2030-01-02T03:04:05.123456Z");
+        List<TaskOptions> variants = List.of(TaskOptions.defaults(), TaskOptions.defaults().runAt(at),
+                TaskOptions.defaults().delay(java.time.Duration.ofHours(2)),
+                TaskOptions.defaults().delay(java.time.Duration.ofMillis(10)),
+                TaskOptions.defaults().priority(-3).maxAttempts(7),
+                TaskOptions.defaults().uniqueKey("key").metadata("tenant", "a \"b\""));
+        List<NewTask> batch = new ArrayList<>();
+        for (int n = 0; n < variants.size(); n++) {
+            batch.add(numbered(queue + "-batch", n, variants.get(n)));
+            storage.push(numbered(queue + "-alone", n, variants.get(n)));
+        }
+        storage.pushAll(batch);
+
+        String columns = "SELECT payload::text, status, priority, max_attempts, attempts, unique_key, metadata::text, "
+                + "run_at = ? AS at_fixed_time, round(extract(epoch FROM run_at - created_at)) AS delay_seconds "
+                + "FROM apalis.tasks WHERE queue = ? ORDER BY payload->>'n'";
+        List<java.util.Map<String, Object>> alone = jdbc.queryForList(columns, java.sql.Timestamp.from(at),
+                queue + "-alone");
+        List<java.util.Map<String, Object>> batched = jdbc.queryForList(columns, java.sql.Timestamp.from(at),
+                queue + "-batch");
+
+        assertThat(alone).hasSize(variants.size()).isEqualTo(batched);
+        assertThat(alone).extracting(row -> row.get("status"))
+            .containsExactly("PENDING", "SCHEDULED", "SCHEDULED", "PENDING", "PENDING", "PENDING");
+        assertThat(alone.get(1).get("at_fixed_time")).isEqualTo(true);
+        assertThat(alone.get(2).get("delay_seconds")).isEqualTo(new java.math.BigDecimal("7200"));
+    }
+
+    @Test
     void queueNamesAndUniqueKeysMustFitTheIndexes() {
         String longQueue = "q".repeat(PushInput.MAX_QUEUE_LENGTH + 1);
         assertThatIllegalArgumentException().isThrownBy(() -> storage.push(numbered(longQueue, 1)))

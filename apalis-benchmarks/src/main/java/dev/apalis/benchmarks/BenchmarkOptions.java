@@ -50,6 +50,16 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
     /** Normal tasks behind the high-priority ones in the priority mode, and tasks of a nodes drain. */
     static final int DEFAULT_PRIORITY_AND_NODES_TASKS = 100_000;
 
+    /**
+     * Tasks of the comparison's warm-up run per scenario: enough for the JIT to have compiled the hot paths
+     * of the JVM's systems before the first timed run (with 2,000, Apalis's first drain ran at about
+     * half the rate of the later ones on 2 cores).
+     */
+    static final int DEFAULT_COMPARISON_WARM_UP_TASKS = 20_000;
+
+    /** Tasks of the warm-up before the priority mode and of each node of the nodes mode. */
+    static final int DEFAULT_MODE_WARM_UP_TASKS = 2_000;
+
     /** The prefetch setting that keeps the worker's default, the adaptive prefetch. */
     public static final int ADAPTIVE_PREFETCH = -1;
 
@@ -68,8 +78,9 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
               --latency-tasks N            tasks of a latency run (default 2000); a peer's run pushes at least
                                            for one of its poll intervals (db-scheduler 2000, JobRunr 3000)
               --latency-rate N             pushes per second in latency runs (default 200)
-              --warmup-tasks N             tasks of one untimed warm-up run per throughput scenario and
-                                           before --priority (default 2000, 0 = none)
+              --warmup-tasks N             tasks of one untimed warm-up run per throughput scenario (default
+                                           20000), before --priority and per --nodes node (default 2000);
+                                           0 = none
               --jdbc-url URL               PostgreSQL to use (default: start an embedded PostgreSQL 17)
               --jdbc-user NAME             user for --jdbc-url (default postgres)
               --jdbc-password TEXT         password for --jdbc-url (default empty)
@@ -121,7 +132,7 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         int batchSize = 500;
         int latencyTasks = 2_000;
         double latencyRate = 200;
-        int warmUpTasks = 2_000;
+        Integer warmUpTasks = null;
         String jdbcUrl = null;
         String jdbcUser = "postgres";
         String jdbcPassword = "";
@@ -184,6 +195,9 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
         if (tasks == null) {
             tasks = memory ? DEFAULT_MEMORY_TASKS
                     : (priority || !nodes.isEmpty()) ? DEFAULT_PRIORITY_AND_NODES_TASKS : 50_000;
+        }
+        if (warmUpTasks == null) {
+            warmUpTasks = (priority || !nodes.isEmpty()) ? DEFAULT_MODE_WARM_UP_TASKS : DEFAULT_COMPARISON_WARM_UP_TASKS;
         }
         Workload workload = new Workload(tasks, threads, pushTasks, batchSize, latencyTasks, latencyRate);
         return new BenchmarkOptions(workload, repeat, warmUpTasks, jdbcUrl, jdbcUser, jdbcPassword, embeddedFsync,

@@ -47,6 +47,15 @@ class BenchmarkModesOptionsTest {
     }
 
     @Test
+    void theComparisonWarmsUpLongerThanThePriorityAndNodesModes() {
+        assertThat(BenchmarkOptions.parse().warmUpTasks()).isEqualTo(20_000);
+        assertThat(BenchmarkOptions.parse("--priority").warmUpTasks()).isEqualTo(2_000);
+        assertThat(BenchmarkOptions.parse("--nodes", "1,2").warmUpTasks()).isEqualTo(2_000);
+        assertThat(BenchmarkOptions.parse("--warmup-tasks", "0").warmUpTasks()).isZero();
+        assertThat(BenchmarkOptions.parse("--priority", "--warmup-tasks", "500").warmUpTasks()).isEqualTo(500);
+    }
+
+    @Test
     void badValuesSayWhatIsExpected() {
         assertThatIllegalArgumentException().isThrownBy(() -> BenchmarkOptions.parse("--nodes", "1,0"))
             .withMessageContaining("--nodes must be 1 or more");

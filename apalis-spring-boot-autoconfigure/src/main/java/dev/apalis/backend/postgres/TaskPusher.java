@@ -1,7 +1,6 @@
 package dev.apalis.backend.postgres;
 
 import java.sql.PreparedStatement;
-import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -43,30 +42,12 @@ final class TaskPusher {
     /** How often a push retries unique keys whose holder finished between its insert and its look-up. */
     private static final int MAX_UNIQUE_ROUNDS = 5;
 
-    /** The rows of {@link #INSERT} as array parameters, one element per task. */
-    private static final String ROWS = """
+    private static final String INSERT = """
+            WITH input AS (
                 SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::int4[], ?::int4[], ?::text[]::timestamptz[],
                                      ?::int8[], ?::text[], ?::text[])
                     WITH ORDINALITY AS i(id, queue, payload, max_attempts, priority, run_at, delay_micros,
-                                         unique_key, metadata, ord)""";
-
-    /**
-     * The row of {@link #INSERT} for one task, from plain parameters in the same order as {@link #ROWS}'s
-     * arrays: for a single row PostgreSQL runs it in noticeably less time than {@code unnest}, and the
-     * driver sends no arrays.
-     */
-    private static final String ONE_ROW = """
-                SELECT * FROM (VALUES (?::uuid, ?::text, ?::text, ?::int4, ?::int4, ?::text::timestamptz,
-                                       ?::int8, ?::text, ?::text, 1))
-                    AS i(id, queue, payload, max_attempts, priority, run_at, delay_micros, unique_key, metadata, ord)""";
-
-    /** Where {@link #INSERT} takes its rows from: {@link #ROWS} or {@link #ONE_ROW}. */
-    private static final String INPUT = "%INPUT%";
-
-    /** Inserts the rows of its {@link #INPUT}. */
-    private static final String INSERT = """
-            WITH input AS (
-            %%INPUT%%
+                                         unique_key, metadata, ord)
             ), inserted AS (
                 INSERT INTO {tasks} (id, queue, payload, status, max_attempts, priority, run_at, unique_key, metadata)
                 SELECT id, queue, payload::jsonb,
@@ -117,8 +98,13 @@ final class TaskPusher {
 
     private final StorageJdbc db;
 
-    /** The insert statements, by {@link #insertShape(boolean, boolean, boolean)}. */
-    private final String[] insertSqls = new String[8];
+    private final String insertSql;
+
+    private final String insertAndNotifySql;
+
+    private final String insertWithoutKeysSql;
+
+    private final String insertWithoutKeysAndNotifySql;
 
     private final String findUniqueSql;
 
@@ -133,15 +119,10 @@ final class TaskPusher {
      */
     TaskPusher(StorageJdbc db, PushNotifier notifier, boolean groupInsert) {
         this.db = db;
-        for (boolean oneRow : new boolean[] { false, true }) {
-            for (boolean keys : new boolean[] { false, true }) {
-                for (boolean notify : new boolean[] { false, true }) {
-                    String insert = (keys ? INSERT : INSERT_WITHOUT_KEYS).replace(INPUT, oneRow ? ONE_ROW : ROWS);
-                    this.insertSqls[insertShape(oneRow, keys, notify)] = db.names()
-                        .expand(insert + (notify ? SELECT_INSERTED_AND_NOTIFY : SELECT_INSERTED));
-                }
-            }
-        }
+        this.insertSql = db.names().expand(INSERT + SELECT_INSERTED);
+        this.insertAndNotifySql = db.names().expand(INSERT + SELECT_INSERTED_AND_NOTIFY);
+        this.insertWithoutKeysSql = db.names().expand(INSERT_WITHOUT_KEYS + SELECT_INSERTED);
+        this.insertWithoutKeysAndNotifySql = db.names().expand(INSERT_WITHOUT_KEYS + SELECT_INSERTED_AND_NOTIFY);
         this.findUniqueSql = db.names().expand(FIND_UNIQUE);
         this.notifier = notifier;
         this.inserter = groupInsert ? new GroupInserter(this::pushGroup, db.names().schema()) : null;
@@ -277,33 +258,20 @@ final class TaskPusher {
             metadata[k] = TaskRows.metadataJson(options.metadata());
         }
         Set<UUID> inserted = new HashSet<>(n * 2);
-        boolean oneRow = n == 1;
-        String sql = insertSqls[insertShape(oneRow, keys, notify)];
+        String sql = keys ? (notify ? insertAndNotifySql : insertSql)
+                : (notify ? insertWithoutKeysAndNotifySql : insertWithoutKeysSql);
         try {
             jdbc.query(connection -> {
                 PreparedStatement ps = connection.prepareStatement(sql);
-                if (oneRow) {
-                    ps.setObject(1, idValues[0]);
-                    ps.setString(2, queues[0]);
-                    ps.setString(3, payloads[0]);
-                    ps.setObject(4, maxAttempts[0], Types.INTEGER);
-                    ps.setObject(5, priorities[0], Types.INTEGER);
-                    ps.setString(6, runAts[0]);
-                    ps.setObject(7, delays[0], Types.BIGINT);
-                    ps.setString(8, uniqueKeys[0]);
-                    ps.setString(9, metadata[0]);
-                }
-                else {
-                    ps.setArray(1, SqlArrays.uuids(connection, idValues));
-                    ps.setArray(2, SqlArrays.texts(connection, queues));
-                    ps.setArray(3, SqlArrays.texts(connection, payloads));
-                    ps.setArray(4, SqlArrays.ints(connection, maxAttempts));
-                    ps.setArray(5, SqlArrays.ints(connection, priorities));
-                    ps.setArray(6, SqlArrays.texts(connection, runAts));
-                    ps.setArray(7, SqlArrays.longs(connection, delays));
-                    ps.setArray(8, SqlArrays.texts(connection, uniqueKeys));
-                    ps.setArray(9, SqlArrays.texts(connection, metadata));
-                }
+                ps.setArray(1, SqlArrays.uuids(connection, idValues));
+                ps.setArray(2, SqlArrays.texts(connection, queues));
+                ps.setArray(3, SqlArrays.texts(connection, payloads));
+                ps.setArray(4, SqlArrays.ints(connection, maxAttempts));
+                ps.setArray(5, SqlArrays.ints(connection, priorities));
+                ps.setArray(6, SqlArrays.texts(connection, runAts));
+                ps.setArray(7, SqlArrays.longs(connection, delays));
+                ps.setArray(8, SqlArrays.texts(connection, uniqueKeys));
+                ps.setArray(9, SqlArrays.texts(connection, metadata));
                 if (notify) {
                     ps.setString(10, db.names().channel());
                     ps.setArray(11, SqlArrays.texts(connection, distinct(queues)));
@@ -352,11 +320,6 @@ final class TaskPusher {
             }
         }
         return again;
-    }
-
-    /** The index of an insert statement in {@link #insertSqls}. */
-    private static int insertShape(boolean oneRow, boolean keys, boolean notify) {
-        return (oneRow ? 4 : 0) + (keys ? 2 : 0) + (notify ? 1 : 0);
     }
 
     private static String without(String sql, String clause) {

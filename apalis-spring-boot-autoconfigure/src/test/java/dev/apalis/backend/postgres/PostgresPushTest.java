@@ -322,7 +322,9 @@ class PostgresPushTest {
         storage.pushAll(batch);
 
         String columns = "SELECT payload::text, status, priority, max_attempts, attempts, unique_key, metadata::text, "
-                + "run_at = ? AS at_fixed_time, round(extract(epoch FROM run_at - created_at)) AS delay_seconds "
+                + "run_at = ? AS at_fixed_time, "
+                + "CASE WHEN run_at < created_at + interval '1 day' "
+                + "THEN round(extract(epoch FROM run_at - created_at)) END AS delay_seconds "
                 + "FROM apalis.tasks WHERE queue = ? ORDER BY payload->>'n'";
         List<java.util.Map<String, Object>> alone = jdbc.queryForList(columns, java.sql.Timestamp.from(at),
                 queue + "-alone");

@@ -192,12 +192,12 @@ public record BenchmarkOptions(Workload workload, int repeat, int warmUpTasks, S
             throw new IllegalArgumentException("--jobrunr-poll must be 5s or more (JobRunr's smallest), was "
                     + jobRunrPoll);
         }
+        boolean priorityOrNodes = priority || !nodes.isEmpty();
         if (tasks == null) {
-            tasks = memory ? DEFAULT_MEMORY_TASKS
-                    : (priority || !nodes.isEmpty()) ? DEFAULT_PRIORITY_AND_NODES_TASKS : 50_000;
+            tasks = memory ? DEFAULT_MEMORY_TASKS : priorityOrNodes ? DEFAULT_PRIORITY_AND_NODES_TASKS : 50_000;
         }
         if (warmUpTasks == null) {
-            warmUpTasks = (priority || !nodes.isEmpty()) ? DEFAULT_MODE_WARM_UP_TASKS : DEFAULT_COMPARISON_WARM_UP_TASKS;
+            warmUpTasks = priorityOrNodes ? DEFAULT_MODE_WARM_UP_TASKS : DEFAULT_COMPARISON_WARM_UP_TASKS;
         }
         Workload workload = new Workload(tasks, threads, pushTasks, batchSize, latencyTasks, latencyRate);
         return new BenchmarkOptions(workload, repeat, warmUpTasks, jdbcUrl, jdbcUser, jdbcPassword, embeddedFsync,

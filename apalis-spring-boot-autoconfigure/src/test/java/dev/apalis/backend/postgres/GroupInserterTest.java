@@ -109,8 +109,7 @@ class GroupInserterTest {
             }));
         }
         // the three wait for the first batch's commit, so they make the second batch together
-        await().atMost(Duration.ofSeconds(10)).until(() -> waiting.size() == 3
-                && waiting.stream().allMatch(thread -> thread.getState() == Thread.State.WAITING));
+        awaitParked(waiting, 3);
         releaseFirst.countDown();
 
         assertThat(first.get(10, TimeUnit.SECONDS)).isNotNull();
@@ -121,6 +120,51 @@ class GroupInserterTest {
         }
         assertThat(store.sizes).containsExactly(1, 3);
         assertThat(inserter.push(task("third"))).as("the batch after the failed one").isNotNull();
+    }
+
+    @Test
+    void aCallerHandedTheLeadBeforeItsBatchIsCompleteStoresItAfterTheLinger() throws Exception {
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        CountDownLatch releaseSecond = new CountDownLatch(1);
+        AtomicInteger batches = new AtomicInteger();
+        RecordingStore store = new RecordingStore(batch -> {
+            int n = batches.incrementAndGet();
+            awaitQuietly((n == 1) ? releaseFirst : (n == 2) ? releaseSecond : new CountDownLatch(0));
+            return null;
+        });
+        GroupInserter inserter = new GroupInserter(store, "test");
+        List<Thread> waiting = new CopyOnWriteArrayList<>();
+
+        Future<TaskId> first = pool.submit(() -> inserter.push(task("first")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.sizes.size() == 1);
+        List<Future<TaskId>> second = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String name = "second-" + i;
+            second.add(pool.submit(() -> {
+                waiting.add(Thread.currentThread());
+                return inserter.push(task(name));
+            }));
+        }
+        awaitParked(waiting, 3);
+        // the three arrived during the first commit: they make the second batch, and a batch of three is due next
+        releaseFirst.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.sizes.size() == 2);
+        waiting.clear();
+        Future<TaskId> alone = pool.submit(() -> {
+            waiting.add(Thread.currentThread());
+            return inserter.push(task("alone"));
+        });
+        awaitParked(waiting, 1);
+        releaseSecond.countDown();
+
+        // the lone caller is handed the lead when the second commit ends; nobody else comes to complete its
+        // batch, so it stores it alone after the linger
+        assertThat(first.get(10, TimeUnit.SECONDS)).isNotNull();
+        for (Future<TaskId> caller : second) {
+            assertThat(caller.get(10, TimeUnit.SECONDS)).isNotNull();
+        }
+        assertThat(alone.get(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(store.sizes).containsExactly(1, 3, 1);
     }
 
     @Test
@@ -166,6 +210,12 @@ class GroupInserterTest {
 
     private static NewTask task(String name) {
         return new NewTask("queue", "{\"name\":\"" + name + "\"}", TaskOptions.defaults());
+    }
+
+    /** Waits until that many callers wait in the inserter, parked without a time limit. */
+    private static void awaitParked(List<Thread> callers, int count) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> callers.size() == count
+                && callers.stream().allMatch(thread -> thread.getState() == Thread.State.WAITING));
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -99,17 +99,8 @@ class GroupInserterTest {
 
         Future<TaskId> first = pool.submit(() -> inserter.push(task("first")));
         assertThat(firstStoring.await(10, TimeUnit.SECONDS)).isTrue();
-        List<Thread> waiting = new CopyOnWriteArrayList<>();
-        List<Future<TaskId>> second = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            String name = "second-" + i;
-            second.add(pool.submit(() -> {
-                waiting.add(Thread.currentThread());
-                return inserter.push(task(name));
-            }));
-        }
         // the three wait for the first batch's commit, so they make the second batch together
-        awaitParked(waiting, 3);
+        List<Future<TaskId>> second = pushAndAwaitParked(inserter, "second-0", "second-1", "second-2");
         releaseFirst.countDown();
 
         assertThat(first.get(10, TimeUnit.SECONDS)).isNotNull();
@@ -133,28 +124,14 @@ class GroupInserterTest {
             return null;
         });
         GroupInserter inserter = new GroupInserter(store, "test");
-        List<Thread> waiting = new CopyOnWriteArrayList<>();
 
         Future<TaskId> first = pool.submit(() -> inserter.push(task("first")));
         await().atMost(Duration.ofSeconds(10)).until(() -> store.sizes.size() == 1);
-        List<Future<TaskId>> second = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            String name = "second-" + i;
-            second.add(pool.submit(() -> {
-                waiting.add(Thread.currentThread());
-                return inserter.push(task(name));
-            }));
-        }
-        awaitParked(waiting, 3);
-        // the three arrived during the first commit: they make the second batch, and a batch of three is due next
+        // the three arrive during the first commit: they make the second batch, and a batch of three is due next
+        List<Future<TaskId>> second = pushAndAwaitParked(inserter, "second-0", "second-1", "second-2");
         releaseFirst.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> store.sizes.size() == 2);
-        waiting.clear();
-        Future<TaskId> alone = pool.submit(() -> {
-            waiting.add(Thread.currentThread());
-            return inserter.push(task("alone"));
-        });
-        awaitParked(waiting, 1);
+        Future<TaskId> alone = pushAndAwaitParked(inserter, "alone").get(0);
         releaseSecond.countDown();
 
         // the lone caller is handed the lead when the second commit ends; nobody else comes to complete its
@@ -212,10 +189,19 @@ class GroupInserterTest {
         return new NewTask("queue", "{\"name\":\"" + name + "\"}", TaskOptions.defaults());
     }
 
-    /** Waits until that many callers wait in the inserter, parked without a time limit. */
-    private static void awaitParked(List<Thread> callers, int count) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> callers.size() == count
+    /** Pushes the named tasks, each from a thread of its own, and waits until every caller is parked in the inserter. */
+    private List<Future<TaskId>> pushAndAwaitParked(GroupInserter inserter, String... names) {
+        List<Thread> callers = new CopyOnWriteArrayList<>();
+        List<Future<TaskId>> pushes = new ArrayList<>();
+        for (String name : names) {
+            pushes.add(pool.submit(() -> {
+                callers.add(Thread.currentThread());
+                return inserter.push(task(name));
+            }));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> callers.size() == names.length
                 && callers.stream().allMatch(thread -> thread.getState() == Thread.State.WAITING));
+        return pushes;
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

@@ -1,8 +1,13 @@
 package dev.apalis.backend.postgres;
 
+import java.math.BigDecimal;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -190,7 +195,7 @@ class PostgresPushTest {
     private static void roundTrip(String marker, List<String> woken) {
         woken.clear();
         storage.push(numbered(marker, 1));
-        await().atMost(java.time.Duration.ofSeconds(5)).until(() -> woken.contains(marker));
+        await().atMost(Duration.ofSeconds(5)).until(() -> woken.contains(marker));
     }
 
     @Test
@@ -208,7 +213,7 @@ class PostgresPushTest {
                 assertThat(woken).containsOnly(marker);
             });
 
-            await().atMost(java.time.Duration.ofSeconds(2)).until(() -> woken.contains(queue));
+            await().atMost(Duration.ofSeconds(2)).until(() -> woken.contains(queue));
         }
     }
 
@@ -229,7 +234,7 @@ class PostgresPushTest {
 
             assertThat(storage.find(id)).isPresent();
             assertThat(jdbc.queryForObject("SELECT count(*) FROM public.orders", Long.class)).isEqualTo(1);
-            await().atMost(java.time.Duration.ofSeconds(2)).until(() -> woken.contains(queue));
+            await().atMost(Duration.ofSeconds(2)).until(() -> woken.contains(queue));
         }
     }
 
@@ -280,24 +285,24 @@ class PostgresPushTest {
             .metadata("quote", "a \"b\" \\ c")));
 
         assertThat(storage.find(id).orElseThrow().metadata()).containsOnly(
-                java.util.Map.entry("traceparent", "00-abc-01"), java.util.Map.entry("quote", "a \"b\" \\ c"));
+                Map.entry("traceparent", "00-abc-01"), Map.entry("quote", "a \"b\" \\ c"));
 
         jdbc.update("UPDATE apalis.tasks SET metadata = '{\"n\": 1, \"o\": {\"x\": true}, \"s\": \"t\"}' WHERE id = ?",
                 id.value());
         assertThat(storage.find(id).orElseThrow().metadata()).as("values edited by hand are read as their JSON")
-            .containsOnly(java.util.Map.entry("n", "1"), java.util.Map.entry("o", "{\"x\":true}"),
-                    java.util.Map.entry("s", "t"));
+            .containsOnly(Map.entry("n", "1"), Map.entry("o", "{\"x\":true}"),
+                    Map.entry("s", "t"));
     }
 
     @Test
     void delayAndRunAtUseTheDatabaseClockOrTheGivenInstant() {
-        java.time.Instant at = java.time.Instant.parse("2030-01-02T03:04:05.123456789Z");
+        Instant at = Instant.parse("2030-01-02T03:04:05.123456789Z");
         TaskId fixed = storage.push(numbered(queue, 1, TaskOptions.defaults().runAt(at)));
-        TaskId delayed = storage.push(numbered(queue, 2, TaskOptions.defaults().delay(java.time.Duration.ofHours(2))));
+        TaskId delayed = storage.push(numbered(queue, 2, TaskOptions.defaults().delay(Duration.ofHours(2))));
         TaskId now = storage.push(numbered(queue, 3));
 
         assertThat(storage.find(fixed).orElseThrow().runAt()).as("cut to microseconds, never later")
-            .isEqualTo(java.time.Instant.parse("2030-01-02T03:04:05.123456Z"));
+            .isEqualTo(Instant.parse("2030-01-02T03:04:05.123456Z"));
         Long delaySeconds = jdbc.queryForObject(
                 "SELECT round(extract(epoch FROM run_at - created_at)) FROM apalis.tasks WHERE id = ?", Long.class,
                 delayed.value());
@@ -308,10 +313,10 @@ class PostgresPushTest {
 
     @Test
     void aTaskPushedAloneIsStoredAsTheSameTaskPushedInABatch() {
-        java.time.Instant at = java.time.Instant.parse("2030-01-02T03:04:05.123456Z");
+        Instant at = Instant.parse("2030-01-02T03:04:05.123456Z");
         List<TaskOptions> variants = List.of(TaskOptions.defaults(), TaskOptions.defaults().runAt(at),
-                TaskOptions.defaults().delay(java.time.Duration.ofHours(2)),
-                TaskOptions.defaults().delay(java.time.Duration.ofMillis(10)),
+                TaskOptions.defaults().delay(Duration.ofHours(2)),
+                TaskOptions.defaults().delay(Duration.ofMillis(10)),
                 TaskOptions.defaults().priority(-3).maxAttempts(7),
                 TaskOptions.defaults().uniqueKey("key").metadata("tenant", "a \"b\""));
         List<NewTask> batch = new ArrayList<>();
@@ -326,16 +331,16 @@ class PostgresPushTest {
                 + "CASE WHEN run_at < created_at + interval '1 day' "
                 + "THEN round(extract(epoch FROM run_at - created_at)) END AS delay_seconds "
                 + "FROM apalis.tasks WHERE queue = ? ORDER BY payload->>'n'";
-        List<java.util.Map<String, Object>> alone = jdbc.queryForList(columns, java.sql.Timestamp.from(at),
+        List<Map<String, Object>> alone = jdbc.queryForList(columns, Timestamp.from(at),
                 queue + "-alone");
-        List<java.util.Map<String, Object>> batched = jdbc.queryForList(columns, java.sql.Timestamp.from(at),
+        List<Map<String, Object>> batched = jdbc.queryForList(columns, Timestamp.from(at),
                 queue + "-batch");
 
         assertThat(alone).hasSize(variants.size()).isEqualTo(batched);
         assertThat(alone).extracting(row -> row.get("status"))
             .containsExactly("PENDING", "SCHEDULED", "SCHEDULED", "PENDING", "PENDING", "PENDING");
         assertThat(alone.get(1).get("at_fixed_time")).isEqualTo(true);
-        assertThat(alone.get(2).get("delay_seconds")).isEqualTo(new java.math.BigDecimal("7200"));
+        assertThat(alone.get(2).get("delay_seconds")).isEqualTo(new BigDecimal("7200"));
     }
 
     @Test
